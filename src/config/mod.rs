@@ -1,0 +1,167 @@
+//! Typed, layered settings: built-in defaults, then an optional TOML file, then
+//! `TESSERA__SECTION__KEY` environment variables, later sources winning.
+
+mod duration;
+mod raw;
+mod validate;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use duration::parse_duration;
+
+use crate::keys::{Algorithm, Kek};
+use crate::secret::Secret;
+
+/// Everything tessera needs to run, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub issuer: String,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub keys: KeySettings,
+    pub tokens: TokenSettings,
+    pub cookies: CookieSettings,
+    pub log: LogSettings,
+    pub bootstrap: Option<BootstrapAdmin>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub metrics_listen: SocketAddr,
+    /// Actix workers; 0 means one per core.
+    pub workers: usize,
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+}
+
+/// The engine is chosen once, from the URL scheme.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(Secret<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct KeySettings {
+    pub algorithm: Algorithm,
+    pub rsa_bits: u32,
+    pub kek: KekSetting,
+    /// `None` when automatic rotation is off (`0`).
+    pub rotation_interval: Option<Duration>,
+    pub jwks_max_age: Duration,
+    /// How often each replica re-reads the key set from the database.
+    pub reload_interval: Duration,
+}
+
+/// The key-encryption key, or where to create one on the embedded default.
+#[derive(Debug, Clone)]
+pub enum KekSetting {
+    Loaded(Kek),
+    CreateAt(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub refresh_idle_ttl: Duration,
+    pub reuse_grace: Duration,
+    pub audience: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CookieSettings {
+    pub secure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: Secret<String>,
+}
+
+/// A configuration value that cannot be used; `Display` is the one line an operator sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Loads settings from the defaults, `file` if given, and the process environment.
+pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+    load_from(file, None)
+}
+
+/// Like [`load`], with `env` standing in for the process environment (for tests).
+pub fn load_from(
+    file: Option<&Path>,
+    env: Option<HashMap<String, String>>,
+) -> Result<Settings, ConfigError> {
+    let mut builder = config::Config::builder();
+    for (key, value) in raw::DEFAULTS {
+        builder = builder
+            .set_default(*key, *value)
+            .expect("built-in defaults are valid keys");
+    }
+    if let Some(path) = file {
+        if !path.is_file() {
+            return Err(ConfigError::new(
+                "--config",
+                format!("{} is not a readable file", path.display()),
+            ));
+        }
+        builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+    }
+    // Values stay text (no try_parsing): a password of digits must keep its leading zeros.
+    let environment = config::Environment::with_prefix("TESSERA")
+        .prefix_separator("__")
+        .separator("__")
+        .source(env);
+    let merged = builder
+        .add_source(environment)
+        .build()
+        .map_err(|e| ConfigError::new(file_key(file), e.to_string()))?;
+    let raw: raw::RawSettings = merged
+        .try_deserialize()
+        .map_err(|e| ConfigError::new(file_key(file), e.to_string()))?;
+    validate::validate(raw)
+}
+
+fn file_key(file: Option<&Path>) -> String {
+    file.map(|p| p.display().to_string())
+        .unwrap_or_else(|| "configuration".into())
+}
+
+#[cfg(test)]
+mod tests;

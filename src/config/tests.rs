@@ -1,0 +1,238 @@
+//! Source order and every validation rule of the configuration.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Duration;
+
+use super::*;
+
+/// A KEK for tests that must not touch `keys/kek` on disk.
+const TEST_KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn env(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+    let mut map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    map.entry("TESSERA__KEYS__KEK".into())
+        .or_insert_with(|| TEST_KEK.into());
+    Some(map)
+}
+
+fn file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+fn error_of(pairs: &[(&str, &str)]) -> ConfigError {
+    load_from(None, env(pairs)).expect_err("configuration should be refused")
+}
+
+#[test]
+fn defaults_match_the_contract() {
+    let s = load_from(None, env(&[])).unwrap();
+    assert_eq!(s.server.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.server.metrics_listen.to_string(), "127.0.0.1:9464");
+    assert_eq!(s.issuer, "http://localhost:8080");
+    assert!(matches!(&s.database.url, DatabaseUrl::Sqlite(u) if u == "sqlite://data/tessera.db"));
+    assert_eq!(s.keys.algorithm, Algorithm::Es256);
+    assert_eq!(s.keys.rsa_bits, 2048);
+    assert_eq!(
+        s.keys.rotation_interval,
+        Some(Duration::from_secs(30 * 86_400))
+    );
+    assert_eq!(s.keys.jwks_max_age, Duration::from_secs(300));
+    assert_eq!(s.tokens.access_ttl, Duration::from_secs(900));
+    assert_eq!(s.tokens.refresh_ttl, Duration::from_secs(30 * 86_400));
+    assert_eq!(s.tokens.refresh_idle_ttl, Duration::from_secs(7 * 86_400));
+    assert_eq!(s.tokens.reuse_grace, Duration::ZERO);
+    assert_eq!(s.tokens.audience, vec!["http://localhost:8080".to_string()]);
+    assert!(s.cookies.secure);
+    assert!(s.bootstrap.is_none());
+}
+
+#[test]
+fn file_overrides_defaults_and_env_overrides_file() {
+    let f = file(
+        "issuer = \"https://auth.example.com\"\n[tokens]\naccess_ttl = \"10m\"\nreuse_grace = 5\n[keys]\nalgorithm = \"RS256\"\n",
+    );
+    let s = load_from(
+        Some(f.path()),
+        env(&[("TESSERA__TOKENS__ACCESS_TTL", "300")]),
+    )
+    .unwrap();
+    assert_eq!(s.issuer, "https://auth.example.com", "file beats default");
+    assert_eq!(s.keys.algorithm, Algorithm::Rs256, "file beats default");
+    assert_eq!(
+        s.tokens.reuse_grace,
+        Duration::from_secs(5),
+        "plain seconds in a file"
+    );
+    assert_eq!(
+        s.tokens.access_ttl,
+        Duration::from_secs(300),
+        "env beats file"
+    );
+    assert_eq!(
+        s.tokens.audience,
+        vec!["https://auth.example.com".to_string()],
+        "audience follows the issuer"
+    );
+}
+
+#[test]
+fn audience_is_one_value_or_a_list() {
+    let s = load_from(None, env(&[("TESSERA__TOKENS__AUDIENCE", "api-a, api-b")])).unwrap();
+    assert_eq!(s.tokens.audience, vec!["api-a", "api-b"]);
+    let f = file("[tokens]\naudience = [\"x\", \"y\"]\n");
+    let s = load_from(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(s.tokens.audience, vec!["x", "y"]);
+}
+
+#[test]
+fn postgres_url_is_recognised_and_kept_out_of_debug() {
+    let s = load_from(
+        None,
+        env(&[("TESSERA__DATABASE__URL", "postgres://u:pw@127.0.0.1/db")]),
+    )
+    .unwrap();
+    assert!(matches!(s.database.url, DatabaseUrl::Postgres(_)));
+    assert!(
+        !format!("{s:?}").contains("pw@"),
+        "credentials must not be printed"
+    );
+}
+
+#[test]
+fn every_unsafe_or_malformed_value_names_its_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("TESSERA__TOKENS__ACCESS_TTL", "2h", "tokens.access_ttl"),
+        ("TESSERA__TOKENS__ACCESS_TTL", "0", "tokens.access_ttl"),
+        ("TESSERA__TOKENS__ACCESS_TTL", "soon", "tokens.access_ttl"),
+        ("TESSERA__TOKENS__REUSE_GRACE", "61s", "tokens.reuse_grace"),
+        ("TESSERA__TOKENS__REFRESH_TTL", "31d", "tokens.refresh_ttl"),
+        (
+            "TESSERA__TOKENS__REFRESH_IDLE_TTL",
+            "60d",
+            "tokens.refresh_idle_ttl",
+        ),
+        ("TESSERA__KEYS__ALGORITHM", "HS256", "keys.algorithm"),
+        ("TESSERA__KEYS__ALGORITHM", "none", "keys.algorithm"),
+        ("TESSERA__KEYS__RSA_BITS", "1024", "keys.rsa_bits"),
+        ("TESSERA__KEYS__RSA_BITS", "big", "keys.rsa_bits"),
+        ("TESSERA__KEYS__KEK", "c2hvcnQ=", "keys.kek"),
+        ("TESSERA__KEYS__KEK", "not base64!", "keys.kek"),
+        (
+            "TESSERA__KEYS__ROTATION_INTERVAL",
+            "1m",
+            "keys.rotation_interval",
+        ),
+        ("TESSERA__SERVER__LISTEN", "localhost", "server.listen"),
+        (
+            "TESSERA__SERVER__LISTEN",
+            "127.0.0.1:99999",
+            "server.listen",
+        ),
+        (
+            "TESSERA__SERVER__METRICS_LISTEN",
+            "127.0.0.1:8080",
+            "server.metrics_listen",
+        ),
+        ("TESSERA__DATABASE__URL", "mysql://x/y", "database.url"),
+        ("TESSERA__DATABASE__URL", "data/tessera.db", "database.url"),
+        ("TESSERA__COOKIES__SECURE", "maybe", "cookies.secure"),
+        ("TESSERA__ISSUER", "auth.example.com", "issuer"),
+        ("TESSERA__LOG__FORMAT", "xml", "log.format"),
+        (
+            "TESSERA__BOOTSTRAP__ADMIN_EMAIL",
+            "admin@example.com",
+            "bootstrap.admin_password",
+        ),
+    ];
+    for (var, value, key) in cases {
+        let err = error_of(&[(var, value)]);
+        assert_eq!(&err.key, key, "{var}={value} gave {err}");
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+    }
+}
+
+#[test]
+fn bootstrap_admin_is_checked() {
+    let err = error_of(&[
+        ("TESSERA__BOOTSTRAP__ADMIN_EMAIL", "not-an-email"),
+        ("TESSERA__BOOTSTRAP__ADMIN_PASSWORD", "long-enough-password"),
+    ]);
+    assert_eq!(err.key, "bootstrap.admin_email");
+    let err = error_of(&[
+        ("TESSERA__BOOTSTRAP__ADMIN_EMAIL", "admin@example.com"),
+        ("TESSERA__BOOTSTRAP__ADMIN_PASSWORD", "short"),
+    ]);
+    assert_eq!(err.key, "bootstrap.admin_password");
+    let s = load_from(
+        None,
+        env(&[
+            ("TESSERA__BOOTSTRAP__ADMIN_EMAIL", "Admin@Example.COM"),
+            ("TESSERA__BOOTSTRAP__ADMIN_PASSWORD", "000123456789"),
+        ]),
+    )
+    .unwrap();
+    let admin = s.bootstrap.unwrap();
+    assert_eq!(admin.email, "admin@example.com");
+    assert_eq!(admin.password.expose(), "000123456789", "digits stay text");
+}
+
+#[test]
+fn kek_file_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("kek");
+    let missing_str = missing.to_str().unwrap();
+
+    // A missing file is created later on the embedded default ...
+    let mut vars = HashMap::from([(
+        "TESSERA__KEYS__KEK_FILE".to_string(),
+        missing_str.to_string(),
+    )]);
+    let s = load_from(None, Some(vars.clone())).unwrap();
+    assert!(matches!(s.keys.kek, KekSetting::CreateAt(ref p) if p == &missing));
+
+    // ... but never invented for PostgreSQL, where replicas must share it.
+    vars.insert(
+        "TESSERA__DATABASE__URL".into(),
+        "postgres://localhost/x".into(),
+    );
+    let err = load_from(None, Some(vars.clone())).unwrap_err();
+    assert_eq!(err.key, "keys.kek_file");
+
+    // A present file must hold 32 bytes of base64.
+    std::fs::write(&missing, "dG9vIHNob3J0\n").unwrap();
+    let err = load_from(None, Some(vars.clone())).unwrap_err();
+    assert_eq!(err.key, "keys.kek_file");
+    std::fs::write(&missing, format!("{TEST_KEK}\n")).unwrap();
+    let s = load_from(None, Some(vars.clone())).unwrap();
+    assert!(matches!(s.keys.kek, KekSetting::Loaded(_)));
+
+    // A path that cannot be read as a file.
+    vars.insert(
+        "TESSERA__KEYS__KEK_FILE".into(),
+        dir.path().to_str().unwrap().into(),
+    );
+    let err = load_from(None, Some(vars)).unwrap_err();
+    assert_eq!(err.key, "keys.kek_file");
+}
+
+#[test]
+fn a_missing_config_file_is_refused() {
+    let err = load_from(
+        Some(std::path::Path::new("/nonexistent/tessera.toml")),
+        env(&[]),
+    )
+    .unwrap_err();
+    assert_eq!(err.key, "--config");
+}
+
+#[test]
+fn rotation_can_be_turned_off() {
+    let s = load_from(None, env(&[("TESSERA__KEYS__ROTATION_INTERVAL", "0")])).unwrap();
+    assert_eq!(s.keys.rotation_interval, None);
+}

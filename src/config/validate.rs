@@ -1,0 +1,294 @@
+//! Turns raw text into typed settings, refusing unsafe or malformed values with
+//! an error that names the key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::raw::{OneOrMany, RawSettings};
+use super::*;
+
+const MAX_ACCESS_TTL: Duration = Duration::from_secs(3600);
+const MAX_REFRESH_TTL: Duration = Duration::from_secs(30 * 86_400);
+const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
+const MAX_JWKS_MAX_AGE: Duration = Duration::from_secs(86_400);
+
+pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
+    let issuer = issuer(&raw.issuer)?;
+    let server = ServerSettings {
+        listen: socket_addr("server.listen", &raw.server.listen)?,
+        metrics_listen: socket_addr("server.metrics_listen", &raw.server.metrics_listen)?,
+        workers: number("server.workers", &raw.server.workers, 0..=1024)?,
+        shutdown_timeout: duration("server.shutdown_timeout", &raw.server.shutdown_timeout)?,
+    };
+    if server.listen == server.metrics_listen && server.listen.port() != 0 {
+        return Err(ConfigError::new(
+            "server.metrics_listen",
+            "must differ from server.listen",
+        ));
+    }
+    let url = database_url(&raw.database.url)?;
+    let database = DatabaseSettings {
+        max_connections: number(
+            "database.max_connections",
+            &raw.database.max_connections,
+            1..=1000,
+        )?,
+        url,
+    };
+    let tokens = tokens(&raw, &issuer)?;
+    let keys = keys(&raw, &database.url, &tokens)?;
+    Ok(Settings {
+        issuer,
+        server,
+        database,
+        keys,
+        tokens,
+        cookies: CookieSettings {
+            secure: boolean("cookies.secure", &raw.cookies.secure)?,
+        },
+        log: LogSettings {
+            format: match raw.log.format.trim().to_ascii_lowercase().as_str() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError::new(
+                        "log.format",
+                        format!("`{other}` is not `pretty` or `json`"),
+                    ))
+                }
+            },
+            filter: raw.log.filter.clone(),
+        },
+        bootstrap: bootstrap(raw.bootstrap)?,
+    })
+}
+
+fn issuer(text: &str) -> Result<String, ConfigError> {
+    let ok = (text.starts_with("https://") || text.starts_with("http://"))
+        && text.len() > "https://".len()
+        && !text.chars().any(char::is_whitespace);
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(ConfigError::new(
+            "issuer",
+            format!("`{text}` is not an http(s) URL"),
+        ))
+    }
+}
+
+fn socket_addr(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.trim().parse().map_err(|_| {
+        ConfigError::new(
+            key,
+            format!("`{text}` is not an address such as 127.0.0.1:8080 or [::]:8080"),
+        )
+    })
+}
+
+fn number<T>(key: &str, text: &str, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let value: T = text
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::new(key, format!("`{text}` is not a whole number")))?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::new(
+            key,
+            format!("{value} is outside {}..={}", range.start(), range.end()),
+        ))
+    }
+}
+
+fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
+    parse_duration(text).map_err(|m| ConfigError::new(key, m))
+}
+
+fn bounded_duration(key: &str, text: &str, max: Duration) -> Result<Duration, ConfigError> {
+    let value = duration(key, text)?;
+    if value > max {
+        return Err(ConfigError::new(
+            key,
+            format!(
+                "{} is over the {} maximum",
+                humantime::format_duration(value),
+                humantime::format_duration(max)
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn boolean(key: &str, text: &str) -> Result<bool, ConfigError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => Err(ConfigError::new(
+            key,
+            format!("`{other}` is not true or false"),
+        )),
+    }
+}
+
+fn database_url(text: &str) -> Result<DatabaseUrl, ConfigError> {
+    let scheme = text.split_once(':').map(|(s, _)| s).unwrap_or("");
+    match scheme {
+        "sqlite" => Ok(DatabaseUrl::Sqlite(text.to_string())),
+        "postgres" | "postgresql" => Ok(DatabaseUrl::Postgres(Secret::new(text.to_string()))),
+        _ => Err(ConfigError::new(
+            "database.url",
+            format!(
+                "unsupported scheme `{scheme}`; expected sqlite://PATH or postgres://USER@HOST/DB"
+            ),
+        )),
+    }
+}
+
+fn tokens(raw: &RawSettings, issuer: &str) -> Result<TokenSettings, ConfigError> {
+    let t = &raw.tokens;
+    let access_ttl = bounded_duration("tokens.access_ttl", &t.access_ttl, MAX_ACCESS_TTL)?;
+    let refresh_ttl = bounded_duration("tokens.refresh_ttl", &t.refresh_ttl, MAX_REFRESH_TTL)?;
+    let refresh_idle_ttl =
+        bounded_duration("tokens.refresh_idle_ttl", &t.refresh_idle_ttl, refresh_ttl)
+            .map_err(|e| ConfigError::new(e.key, format!("{} (tokens.refresh_ttl)", e.message)))?;
+    for (key, value) in [
+        ("tokens.access_ttl", access_ttl),
+        ("tokens.refresh_ttl", refresh_ttl),
+        ("tokens.refresh_idle_ttl", refresh_idle_ttl),
+    ] {
+        if value.is_zero() {
+            return Err(ConfigError::new(key, "must be more than 0"));
+        }
+    }
+    let audience = match &t.audience {
+        None => vec![issuer.to_string()],
+        Some(OneOrMany::One(text)) => text.split(',').map(|s| s.trim().to_string()).collect(),
+        Some(OneOrMany::Many(list)) => list.iter().map(|s| s.trim().to_string()).collect(),
+    };
+    if audience.is_empty() || audience.iter().any(String::is_empty) {
+        return Err(ConfigError::new("tokens.audience", "has an empty value"));
+    }
+    Ok(TokenSettings {
+        access_ttl,
+        refresh_ttl,
+        refresh_idle_ttl,
+        reuse_grace: bounded_duration("tokens.reuse_grace", &t.reuse_grace, MAX_REUSE_GRACE)?,
+        audience,
+    })
+}
+
+fn keys(
+    raw: &RawSettings,
+    db: &DatabaseUrl,
+    tokens: &TokenSettings,
+) -> Result<KeySettings, ConfigError> {
+    let k = &raw.keys;
+    let algorithm: Algorithm = k.algorithm.trim().parse().map_err(|_| {
+        ConfigError::new(
+            "keys.algorithm",
+            format!("`{}` is not supported; use ES256 or RS256", k.algorithm),
+        )
+    })?;
+    let rsa_bits: u32 = number("keys.rsa_bits", &k.rsa_bits, 0..=u32::MAX)?;
+    if ![2048, 3072, 4096].contains(&rsa_bits) {
+        return Err(ConfigError::new(
+            "keys.rsa_bits",
+            format!("{rsa_bits} is not 2048, 3072 or 4096"),
+        ));
+    }
+    let jwks_max_age = bounded_duration("keys.jwks_max_age", &k.jwks_max_age, MAX_JWKS_MAX_AGE)?;
+    let interval = duration("keys.rotation_interval", &k.rotation_interval)?;
+    // A faster period could never be honoured: each `next` key must be published
+    // for jwks_max_age before it signs.
+    let floor = jwks_max_age.max(tokens.access_ttl);
+    if !interval.is_zero() && interval < floor {
+        return Err(ConfigError::new(
+            "keys.rotation_interval",
+            format!(
+                "{} is shorter than {} (the larger of keys.jwks_max_age and tokens.access_ttl); use 0 to turn rotation off",
+                humantime::format_duration(interval),
+                humantime::format_duration(floor)
+            ),
+        ));
+    }
+    let reload_interval = bounded_duration(
+        "keys.reload_interval",
+        &k.reload_interval,
+        Duration::from_secs(10),
+    )?;
+    if reload_interval.is_zero() {
+        return Err(ConfigError::new(
+            "keys.reload_interval",
+            "must be more than 0",
+        ));
+    }
+    Ok(KeySettings {
+        algorithm,
+        rsa_bits,
+        kek: kek(k.kek.as_deref(), &k.kek_file, db)?,
+        rotation_interval: (!interval.is_zero()).then_some(interval),
+        jwks_max_age,
+        reload_interval,
+    })
+}
+
+fn kek(inline: Option<&str>, file: &str, db: &DatabaseUrl) -> Result<KekSetting, ConfigError> {
+    if let Some(text) = inline.filter(|t| !t.trim().is_empty()) {
+        return Kek::from_base64(text)
+            .map(KekSetting::Loaded)
+            .map_err(|m| ConfigError::new("keys.kek", m));
+    }
+    let path = PathBuf::from(file);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Kek::from_base64(&text)
+            .map(KekSetting::Loaded)
+            .map_err(|m| ConfigError::new("keys.kek_file", format!("{}: {m}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match db {
+            // Only the embedded default may invent its own KEK: replicas sharing
+            // PostgreSQL must all hold the same one, so it has to come from outside.
+            DatabaseUrl::Sqlite(_) => Ok(KekSetting::CreateAt(path)),
+            DatabaseUrl::Postgres(_) => Err(ConfigError::new(
+                "keys.kek_file",
+                format!(
+                    "{} does not exist; with PostgreSQL supply the key-encryption key (keys.kek_file or keys.kek)",
+                    path.display()
+                ),
+            )),
+        },
+        Err(e) => Err(ConfigError::new(
+            "keys.kek_file",
+            format!("cannot read {}: {e}", path.display()),
+        )),
+    }
+}
+
+fn bootstrap(raw: super::raw::RawBootstrap) -> Result<Option<BootstrapAdmin>, ConfigError> {
+    let email = raw.admin_email.filter(|s| !s.trim().is_empty());
+    let password = raw.admin_password.filter(|s| !s.is_empty());
+    match (email, password) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::new(
+            "bootstrap.admin_password",
+            "is required when bootstrap.admin_email is set",
+        )),
+        (None, Some(_)) => Err(ConfigError::new(
+            "bootstrap.admin_email",
+            "is required when bootstrap.admin_password is set",
+        )),
+        (Some(email), Some(password)) => {
+            let email = crate::domain::Email::parse(&email)
+                .map_err(|m| ConfigError::new("bootstrap.admin_email", m))?;
+            crate::domain::Password::check_policy(&password)
+                .map_err(|m| ConfigError::new("bootstrap.admin_password", m))?;
+            Ok(Some(BootstrapAdmin {
+                email: email.into_inner(),
+                password: Secret::new(password),
+            }))
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `/admin/users` and `/admin/clients`.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::admin_guard::Admin;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    email: String,
+    password: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+#[post("/admin/users")]
+pub async fn create_user(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user = state
+        .sessions
+        .create_user(&body.email, body.password, body.roles)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict("email_taken", "a user with this email already exists")
+        })?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+#[get("/admin/users/{id}")]
+pub async fn get_user(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user = state
+        .sessions
+        .user(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[post("/admin/users/{id}/revoke-sessions")]
+pub async fn revoke_sessions(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.sessions.revoke_user_sessions(&id).await? {
+        return Err(ApiError::not_found("no such user"));
+    }
+    tracing::warn!(admin = %admin.0.sub, user = %id, "all sessions of a user revoked");
+    Ok(HttpResponse::Ok().json(serde_json::json!({"revoked": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    name: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct CreatedClient {
+    client_id: String,
+    client_secret: String,
+}
+
+#[post("/admin/clients")]
+pub async fn create_client(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    body: web::Json<NewClient>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let created = state
+        .sessions
+        .create_client(&body.name, body.scopes)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CreatedClient {
+            client_id: created.client_id,
+            client_secret: created.client_secret,
+        }))
+}

@@ -1,0 +1,158 @@
+//! The browser flow: `/auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/me`.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::admin_guard::{bearer_token, Bearer};
+use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
+use crate::error::ApiError;
+use crate::sessions::{LoginFailure, RefreshFailure, Session};
+use crate::state::AppState;
+use crate::tokens::random_id;
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct AccessTokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+pub fn client_address(req: &HttpRequest) -> Option<String> {
+    // The peer address, not X-Forwarded-For: a header any client can forge would
+    // let it dodge per-address throttling.
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+pub fn login_failure(e: LoginFailure) -> ApiError {
+    match e {
+        LoginFailure::InvalidCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "invalid email or password",
+        ),
+        LoginFailure::Throttled(secs) => ApiError::too_many_requests(secs),
+        LoginFailure::Error(e) => e,
+    }
+}
+
+fn with_session(
+    mut response: HttpResponseBuilder,
+    state: &AppState,
+    session: Session,
+) -> HttpResponse {
+    let secure = state.settings.cookies.secure;
+    response
+        .insert_header(("Cache-Control", "no-store"))
+        .cookie(cookies::refresh(
+            session.refresh.as_str().to_owned(),
+            session.refresh_max_age,
+            secure,
+        ))
+        .cookie(cookies::csrf(random_id(), session.refresh_max_age, secure))
+        .json(AccessTokenResponse {
+            access_token: session.access.token,
+            token_type: "Bearer",
+            expires_in: session.access.expires_in,
+        })
+}
+
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let address = client_address(&req);
+    let session = state
+        .sessions
+        .login(&body.email, body.password, address.as_deref(), None, "")
+        .await
+        .map_err(login_failure)?;
+    Ok(with_session(HttpResponse::Ok(), &state, session))
+}
+
+/// The double-submit check: the header must repeat the CSRF cookie.
+fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
+    let cookie = req.cookie(CSRF_COOKIE);
+    let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    match (cookie, header) {
+        (Some(c), Some(h)) if !c.value().is_empty() && c.value() == h => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_csrf",
+            "the X-CSRF-Token header must equal the tessera_csrf cookie",
+        )),
+    }
+}
+
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_csrf(&req)?;
+    let presented = req
+        .cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    match state.sessions.refresh(&presented, None).await {
+        Ok(session) => Ok(with_session(HttpResponse::Ok(), &state, session)),
+        Err(RefreshFailure::Error(e)) => Err(e),
+        Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "the refresh token is invalid, expired or revoked",
+        )),
+    }
+}
+
+#[post("/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_csrf(&req)?;
+    if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
+        state
+            .sessions
+            .revoke_refresh_token(cookie.value(), "logout")
+            .await?;
+    }
+    if let Some(token) = bearer_token(&req) {
+        state.sessions.revoke_access_token(token).await?;
+    }
+    let mut response = HttpResponse::NoContent();
+    for cookie in cookies::cleared(state.settings.cookies.secure) {
+        response.cookie(cookie);
+    }
+    Ok(response.finish())
+}
+
+#[derive(Serialize)]
+pub struct Me {
+    sub: String,
+    email: String,
+    roles: Vec<String>,
+}
+
+#[get("/auth/me")]
+pub async fn me(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let user = state
+        .store
+        .user_by_id(&bearer.0.sub)
+        .await?
+        .ok_or_else(|| ApiError::invalid_token("the token does not belong to a user"))?;
+    Ok(HttpResponse::Ok().json(Me {
+        sub: user.id,
+        email: user.email,
+        roles: user.roles,
+    }))
+}

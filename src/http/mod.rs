@@ -1,0 +1,98 @@
+//! The public listener's routes, one file per resource, and the request-level
+//! policies they share: body limit, JSON errors for every framework failure.
+
+pub mod admin_guard;
+mod admin_keys;
+mod admin_users;
+mod auth;
+mod cookies;
+mod health;
+mod json_body;
+pub mod metrics_endpoint;
+pub mod request_metrics;
+mod well_known;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+
+pub use cookies::{CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
+
+/// Request bodies larger than this are refused with 413 before being read in full.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Every route of the public listener.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(|err, _| {
+                ApiError::bad_request(format!("invalid JSON body: {err}")).into()
+            }),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(|err, _| {
+                ApiError::bad_request(format!("invalid form body: {err}")).into()
+            }),
+    )
+    .app_data(web::PayloadConfig::new(BODY_LIMIT))
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|err, _| ApiError::bad_request(format!("invalid path: {err}")).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, _| ApiError::bad_request(format!("invalid query: {err}")).into()),
+    )
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(well_known::jwks)
+    .service(well_known::openid_configuration)
+    .service(well_known::oauth_authorization_server)
+    .service(auth::login)
+    .service(auth::refresh)
+    .service(auth::logout)
+    .service(auth::me)
+    .service(oauth::token_endpoint)
+    .service(oauth::revoke)
+    .service(oauth::introspect)
+    .service(admin_keys::list)
+    .service(admin_keys::rotate)
+    .service(admin_keys::revoke)
+    .service(admin_users::create_user)
+    .service(admin_users::get_user)
+    .service(admin_users::revoke_sessions)
+    .service(admin_users::create_client)
+    .default_service(web::to(|| async {
+        ApiError::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
+    }));
+}
+
+mod oauth;
+
+/// Rewrites any error response the framework produced (405, 413, ...) into the
+/// contract's JSON error body. Responses that already are JSON pass untouched.
+pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_json = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if is_json {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let (req, _) = res.into_parts();
+        let replaced: HttpResponse = ApiError::for_status(status).error_response();
+        let res: ServiceResponse<EitherBody<B>> =
+            ServiceResponse::new(req, replaced).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}

@@ -1,0 +1,320 @@
+//! RFC 6749 token endpoint, RFC 7009 revocation, RFC 7662 introspection.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use super::admin_guard::bearer_token;
+use super::auth::{client_address, login_failure};
+use crate::error::ApiError;
+use crate::sessions::{AuthenticatedClient, ClientCredentials, RefreshFailure};
+use crate::state::AppState;
+use crate::tokens::Subject;
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    grant_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    scope: String,
+}
+
+fn oauth_error(status: StatusCode, code: &'static str, description: &'static str) -> ApiError {
+    ApiError::new(status, code, description)
+}
+
+fn invalid_grant() -> ApiError {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "the grant is invalid, expired or revoked",
+    )
+}
+
+/// Client credentials from HTTP Basic (preferred) or the form, if any were sent.
+fn presented_client(
+    req: &HttpRequest,
+    form_id: Option<&str>,
+    form_secret: Option<&str>,
+) -> Result<Option<ClientCredentials>, ApiError> {
+    let malformed = || {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "malformed client authentication",
+        )
+    };
+    if let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some((scheme, encoded)) = value.split_once(' ') {
+            if scheme.eq_ignore_ascii_case("basic") {
+                let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+                let text = String::from_utf8(decoded).map_err(|_| malformed())?;
+                let (id, secret) = text.split_once(':').ok_or_else(malformed)?;
+                return Ok(Some(ClientCredentials {
+                    id: id.to_owned(),
+                    secret: secret.to_owned(),
+                }));
+            }
+        }
+    }
+    match (form_id, form_secret) {
+        (Some(id), Some(secret)) => Ok(Some(ClientCredentials {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+        })),
+        _ => Ok(None),
+    }
+}
+
+async fn authenticated_client(
+    state: &AppState,
+    req: &HttpRequest,
+    id: Option<&str>,
+    secret: Option<&str>,
+) -> Result<Option<AuthenticatedClient>, ApiError> {
+    match presented_client(req, id, secret)? {
+        Some(creds) => Ok(Some(state.sessions.authenticate_client(&creds).await?)),
+        None => Ok(None),
+    }
+}
+
+fn no_store(body: impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body)
+}
+
+/// The requested scopes, each within what the client may ask for.
+fn client_scope(client: &AuthenticatedClient, requested: Option<&str>) -> Result<String, ApiError> {
+    match requested.map(str::split_whitespace) {
+        None => Ok(client.scopes.join(" ")),
+        Some(asked) => {
+            let asked: Vec<&str> = asked.collect();
+            if asked.iter().all(|s| client.scopes.iter().any(|c| c == s)) {
+                Ok(asked.join(" "))
+            } else {
+                Err(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "a requested scope is not granted to this client",
+                ))
+            }
+        }
+    }
+}
+
+fn user_scope(requested: Option<&str>) -> Result<String, ApiError> {
+    let scope: Vec<&str> = requested.unwrap_or("").split_whitespace().collect();
+    if scope.iter().all(|s| crate::sessions::valid_scope_token(s)) && scope.join(" ").len() <= 1024
+    {
+        Ok(scope.join(" "))
+    } else {
+        Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "the scope is malformed",
+        ))
+    }
+}
+
+#[post("/oauth/token")]
+pub async fn token_endpoint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let client = authenticated_client(
+        &state,
+        &req,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    match form.grant_type.as_deref() {
+        Some("password") => {
+            let (Some(username), Some(password)) = (form.username, form.password) else {
+                return Err(ApiError::bad_request("username and password are required"));
+            };
+            let scope = user_scope(form.scope.as_deref())?;
+            let address = client_address(&req);
+            let session = state
+                .sessions
+                .login(
+                    &username,
+                    password,
+                    address.as_deref(),
+                    client.as_ref(),
+                    &scope,
+                )
+                .await
+                .map_err(|e| match login_failure(e) {
+                    e if e.code() == "invalid_grant" => invalid_grant(),
+                    e => e,
+                })?;
+            Ok(no_store(TokenResponse {
+                access_token: session.access.token,
+                token_type: "Bearer",
+                expires_in: session.access.expires_in,
+                refresh_token: Some(session.refresh.as_str().to_owned()),
+                scope: session.scope,
+            }))
+        }
+        Some("refresh_token") => {
+            let presented = form
+                .refresh_token
+                .ok_or_else(|| ApiError::bad_request("refresh_token is required"))?;
+            match state
+                .sessions
+                .refresh(&presented, client.as_ref().map(|c| c.id.as_str()))
+                .await
+            {
+                Ok(session) => Ok(no_store(TokenResponse {
+                    access_token: session.access.token,
+                    token_type: "Bearer",
+                    expires_in: session.access.expires_in,
+                    refresh_token: Some(session.refresh.as_str().to_owned()),
+                    scope: session.scope,
+                })),
+                Err(RefreshFailure::Error(e)) => Err(e),
+                Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => {
+                    Err(invalid_grant())
+                }
+            }
+        }
+        Some("client_credentials") => {
+            let client = client.ok_or_else(|| {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "client authentication is required",
+                )
+            })?;
+            let scope = client_scope(&client, form.scope.as_deref())?;
+            let issued = state.tokens.issue(
+                Subject {
+                    sub: &client.id,
+                    client_id: &client.id,
+                    scope: &scope,
+                    roles: None,
+                    sid: None,
+                },
+                "client_credentials",
+            )?;
+            Ok(no_store(TokenResponse {
+                access_token: issued.token,
+                token_type: "Bearer",
+                expires_in: issued.expires_in,
+                refresh_token: None,
+                scope,
+            }))
+        }
+        Some(_) => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "the grant type is not supported",
+        )),
+        None => Err(ApiError::bad_request("grant_type is required")),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenOnlyForm {
+    token: Option<String>,
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[post("/oauth/revoke")]
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenOnlyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    // Optional: holding the token is proof enough to kill it; bad credentials still fail.
+    authenticated_client(
+        &state,
+        &req,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    let token = form
+        .token
+        .ok_or_else(|| ApiError::bad_request("token is required"))?;
+    let refresh_first = form.token_type_hint.as_deref() != Some("access_token");
+    if refresh_first {
+        if !state
+            .sessions
+            .revoke_refresh_token(&token, "revoked")
+            .await?
+        {
+            state.sessions.revoke_access_token(&token).await?;
+        }
+    } else if !state.sessions.revoke_access_token(&token).await? {
+        state
+            .sessions
+            .revoke_refresh_token(&token, "revoked")
+            .await?;
+    }
+    // RFC 7009 §2.2: 200 whether or not the token was valid.
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+#[post("/oauth/introspect")]
+pub async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenOnlyForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let client = authenticated_client(
+        &state,
+        &req,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    if client.is_none() {
+        let token = bearer_token(&req).ok_or_else(|| {
+            oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "a registered client or an admin bearer token is required",
+            )
+        })?;
+        let claims = state.tokens.verify(token).await?;
+        if !claims.has_role("admin") {
+            return Err(ApiError::forbidden("the admin role is required"));
+        }
+    }
+    let token = form
+        .token
+        .ok_or_else(|| ApiError::bad_request("token is required"))?;
+    Ok(no_store(state.sessions.introspect(&token).await?))
+}

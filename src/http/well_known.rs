@@ -1,0 +1,89 @@
+//! The JWKS and the RFC 8414 discovery documents: served from memory, so they keep
+//! answering while the database is down.
+
+use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::keys::Algorithm;
+use crate::state::AppState;
+
+#[get("/.well-known/jwks.json")]
+pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let ring = state.keys.ring();
+    let jwks = &ring.jwks;
+    let tag = EntityTag::new_strong(jwks.etag.trim_matches('"').to_string());
+    // RFC 9110 §13.1.2: If-None-Match compares weakly.
+    let matched = match <IfNoneMatch as Header>::parse(&req) {
+        Ok(IfNoneMatch::Any) => req.headers().contains_key(header::IF_NONE_MATCH),
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
+        Err(_) => false,
+    };
+    let mut response = if matched {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::CACHE_CONTROL, state.jwks_cache_control.clone()))
+        .insert_header(ETag(tag));
+    if matched {
+        response.finish()
+    } else {
+        response
+            .content_type("application/json")
+            .body(jwks.body.clone())
+    }
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    issuer: &'a str,
+    jwks_uri: String,
+    token_endpoint: String,
+    revocation_endpoint: String,
+    introspection_endpoint: String,
+    grant_types_supported: [&'static str; 3],
+    response_types_supported: [&'static str; 0],
+    token_endpoint_auth_methods_supported: [&'static str; 2],
+    revocation_endpoint_auth_methods_supported: [&'static str; 2],
+    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    /// The algorithms of the published keys, under the name OpenID clients read.
+    id_token_signing_alg_values_supported: Vec<Algorithm>,
+    access_token_signing_alg_values_supported: Vec<Algorithm>,
+}
+
+fn metadata(state: &AppState) -> HttpResponse {
+    let issuer = state.settings.issuer.trim_end_matches('/');
+    let algs = state.keys.ring().published_algorithms();
+    let doc = Metadata {
+        issuer: &state.settings.issuer,
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        token_endpoint: format!("{issuer}/oauth/token"),
+        revocation_endpoint: format!("{issuer}/oauth/revoke"),
+        introspection_endpoint: format!("{issuer}/oauth/introspect"),
+        grant_types_supported: ["password", "refresh_token", "client_credentials"],
+        response_types_supported: [],
+        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+        revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+        introspection_endpoint_auth_methods_supported: [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        id_token_signing_alg_values_supported: algs.clone(),
+        access_token_signing_alg_values_supported: algs,
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, state.jwks_cache_control.clone()))
+        .json(doc)
+}
+
+#[get("/.well-known/openid-configuration")]
+pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
+    metadata(&state)
+}
+
+#[get("/.well-known/oauth-authorization-server")]
+pub async fn oauth_authorization_server(state: web::Data<AppState>) -> HttpResponse {
+    metadata(&state)
+}

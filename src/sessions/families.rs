@@ -1,0 +1,183 @@
+//! Refresh families: start, rotate with reuse detection, revoke.
+
+use super::{RefreshToken, SessionService, FIRST_PARTY_CLIENT};
+use crate::error::ApiError;
+use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
+use crate::tokens::{random_id, IssuedToken, Subject};
+
+/// A live session as a client receives it.
+pub struct Session {
+    pub access: IssuedToken,
+    pub refresh: RefreshToken,
+    pub scope: String,
+    /// Seconds the refresh cookie may live: what is left of the family.
+    pub refresh_max_age: i64,
+}
+
+/// Why a refresh did not rotate.
+#[derive(Debug)]
+pub enum RefreshFailure {
+    /// Unknown, expired, spent (reuse: the family is now revoked) or of a dead family.
+    InvalidGrant,
+    /// The token belongs to another client.
+    WrongClient,
+    Error(ApiError),
+}
+
+impl From<crate::storage::StoreError> for RefreshFailure {
+    fn from(e: crate::storage::StoreError) -> Self {
+        Self::Error(e.into())
+    }
+}
+
+impl From<ApiError> for RefreshFailure {
+    fn from(e: ApiError) -> Self {
+        Self::Error(e)
+    }
+}
+
+impl SessionService {
+    /// Starts a family for `user` and issues its first tokens.
+    pub(super) async fn start_family(
+        &self,
+        user: &UserRow,
+        family_client: Option<&str>,
+        client_id: &str,
+        scope: &str,
+    ) -> Result<Session, ApiError> {
+        let now = self.clock.unix();
+        let refresh = RefreshToken::generate();
+        let family = NewFamily {
+            id: random_id(),
+            user_id: user.id.clone(),
+            client_id: family_client.map(str::to_owned),
+            scope: scope.to_owned(),
+            created_at: now,
+            expires_at: now + self.refresh_ttl,
+            first_token_hash: refresh.hash(),
+            first_token_expires_at: now + self.refresh_idle_ttl.min(self.refresh_ttl),
+        };
+        self.store.start_family(&family).await?;
+        let access = self.tokens.issue(
+            Subject {
+                sub: &user.id,
+                client_id,
+                scope,
+                roles: Some(user.roles.clone()),
+                sid: Some(&family.id),
+            },
+            "password",
+        )?;
+        Ok(Session {
+            access,
+            refresh,
+            scope: scope.to_owned(),
+            refresh_max_age: self.refresh_ttl,
+        })
+    }
+
+    /// Spends `presented` and issues its child. A spent token presented again
+    /// (outside the grace window) revokes the whole family.
+    pub async fn refresh(
+        &self,
+        presented: &str,
+        client: Option<&str>,
+    ) -> Result<Session, RefreshFailure> {
+        let presented = RefreshToken::parse(presented).ok_or(RefreshFailure::InvalidGrant)?;
+        let hash = presented.hash();
+        let family = self
+            .store
+            .family_of_token(&hash)
+            .await?
+            .ok_or(RefreshFailure::InvalidGrant)?;
+        if family.client_id.is_some() && family.client_id.as_deref() != client {
+            return Err(RefreshFailure::WrongClient);
+        }
+        let child = RefreshToken::generate();
+        let now = self.clock.unix();
+        let outcome = self
+            .store
+            .rotate_refresh(&Rotation {
+                presented: &hash,
+                child: &child.hash(),
+                now,
+                idle_ttl: self.refresh_idle_ttl,
+                grace: self.reuse_grace,
+            })
+            .await?;
+        match outcome {
+            RotateOutcome::Rotated { .. } | RotateOutcome::Regranted { .. } => {}
+            RotateOutcome::Reused { family_id } => {
+                self.metrics.refresh_reuse_detected.inc();
+                self.metrics
+                    .families_revoked
+                    .with_label_values(&["reuse"])
+                    .inc();
+                tracing::warn!(family = %family_id, user = %family.user_id, "refresh token reuse: family revoked");
+                return Err(RefreshFailure::InvalidGrant);
+            }
+            RotateOutcome::Invalid => return Err(RefreshFailure::InvalidGrant),
+        }
+        let user = self.store.user_by_id(&family.user_id).await?;
+        let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
+            return Err(RefreshFailure::InvalidGrant);
+        };
+        self.metrics.refresh_rotations.inc();
+        let access = self.tokens.issue(
+            Subject {
+                sub: &user.id,
+                client_id: family.client_id.as_deref().unwrap_or(FIRST_PARTY_CLIENT),
+                scope: &family.scope,
+                roles: Some(user.roles.clone()),
+                sid: Some(&family.id),
+            },
+            "refresh_token",
+        )?;
+        Ok(Session {
+            access,
+            refresh: child,
+            scope: family.scope,
+            refresh_max_age: family.expires_at - now,
+        })
+    }
+
+    /// Revokes the family of a refresh token; unknown tokens are ignored (RFC 7009 §2.2).
+    pub async fn revoke_refresh_token(
+        &self,
+        presented: &str,
+        reason: &'static str,
+    ) -> Result<bool, ApiError> {
+        let Some(token) = RefreshToken::parse(presented) else {
+            return Ok(false);
+        };
+        let Some(family) = self.store.family_of_token(&token.hash()).await? else {
+            return Ok(false);
+        };
+        let revoked = self
+            .store
+            .revoke_family(&family.id, self.clock.unix(), reason)
+            .await?;
+        if revoked {
+            self.metrics
+                .families_revoked
+                .with_label_values(&[reason])
+                .inc();
+        }
+        Ok(true)
+    }
+
+    /// Denylists a valid access token until its `exp`. Invalid ones are ignored:
+    /// they are dead already, and junk must not fill the denylist.
+    pub async fn revoke_access_token(&self, token: &str) -> Result<bool, ApiError> {
+        match self.tokens.verify(token).await {
+            Ok(claims) => {
+                self.store
+                    .deny_access_token(&claims.jti, claims.exp)
+                    .await?;
+                Ok(true)
+            }
+            Err(crate::tokens::VerifyError::Unavailable(e)) => Err(e),
+            Err(crate::tokens::VerifyError::Rejected(_)) => Ok(false),
+        }
+    }
+}

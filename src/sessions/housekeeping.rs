@@ -1,0 +1,39 @@
+//! Background purge of expired rows, in bounded batches so no statement holds a
+//! lock for long; safe on several replicas (deleting a deleted row is a no-op).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::SessionService;
+
+const BATCH: i64 = 1_000;
+
+impl SessionService {
+    /// Purges until a pass finds less than a full batch; returns rows deleted.
+    pub async fn purge_expired(&self) -> Result<u64, crate::storage::StoreError> {
+        let mut total = 0;
+        loop {
+            let purged = self.store.purge_expired(self.clock.unix(), BATCH).await?;
+            total += purged;
+            if purged < BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    pub fn spawn_housekeeping(self: Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match self.purge_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(rows = n, "purged expired sessions"),
+                    Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! Users, clients and refresh families: logins, rotation with reuse detection,
+//! revocation, introspection, throttling and housekeeping.
+
+mod clients;
+mod families;
+mod housekeeping;
+mod introspect;
+mod login;
+mod passwords;
+mod refresh_token;
+mod throttle;
+mod users;
+
+use std::sync::Arc;
+
+pub use clients::{valid_scope_token, AuthenticatedClient, ClientCredentials, NewClientSecret};
+pub use families::{RefreshFailure, Session};
+pub use introspect::Introspection;
+pub use login::LoginFailure;
+pub use passwords::PasswordHasher;
+pub use refresh_token::RefreshToken;
+pub use throttle::ThrottlePolicy;
+pub use users::UserView;
+
+use crate::clock::Clock;
+use crate::config::TokenSettings;
+use crate::metrics::Metrics;
+use crate::storage::SharedStore;
+use crate::tokens::TokenService;
+
+/// The `client_id` of tokens issued to the first-party browser flow.
+pub const FIRST_PARTY_CLIENT: &str = "tessera";
+
+pub struct SessionService {
+    store: SharedStore,
+    tokens: Arc<TokenService>,
+    clock: Arc<dyn Clock>,
+    metrics: Metrics,
+    passwords: PasswordHasher,
+    throttle: ThrottlePolicy,
+    refresh_ttl: i64,
+    refresh_idle_ttl: i64,
+    reuse_grace: i64,
+}
+
+fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl SessionService {
+    pub fn new(
+        store: SharedStore,
+        tokens: Arc<TokenService>,
+        clock: Arc<dyn Clock>,
+        metrics: Metrics,
+        settings: &TokenSettings,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            clock,
+            metrics,
+            passwords: PasswordHasher::new(),
+            throttle: ThrottlePolicy::default(),
+            refresh_ttl: secs(settings.refresh_ttl),
+            refresh_idle_ttl: secs(settings.refresh_idle_ttl),
+            reuse_grace: secs(settings.reuse_grace),
+        }
+    }
+
+    pub fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+
+    pub fn refresh_ttl(&self) -> i64 {
+        self.refresh_ttl
+    }
+}

@@ -1,0 +1,25 @@
+//! What every handler shares: built once in startup, passed as `web::Data`.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::keys::KeyService;
+use crate::metrics::Metrics;
+use crate::sessions::SessionService;
+use crate::storage::SharedStore;
+use crate::tokens::TokenService;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: SharedStore,
+    pub keys: Arc<KeyService>,
+    pub tokens: Arc<TokenService>,
+    pub sessions: Arc<SessionService>,
+    pub metrics: Metrics,
+    pub clock: Arc<dyn Clock>,
+    /// For the pool gauges; every query goes through `store`.
+    pub pool: sqlx::AnyPool,
+    /// `public, max-age=<keys.jwks_max_age>`, formatted once.
+    pub jwks_cache_control: String,
+}

@@ -1,0 +1,39 @@
+/// A storage failure. Unavailability (the database does not answer) is told apart
+/// so that callers can answer 503 with `Retry-After` instead of an opaque 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Query(#[source] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let unavailable = match &e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+            // SQLite: the file is gone, unreadable, locked beyond the busy timeout, or
+            // the disk is full; PostgreSQL: shutting down or not accepting connections.
+            sqlx::Error::Database(db) => matches!(
+                db.code().as_deref(),
+                Some("5" | "6" | "10" | "13" | "14" | "26" | "57P01" | "57P02" | "57P03" | "53300")
+            ),
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(e)
+        } else {
+            Self::Query(e)
+        }
+    }
+}
+
+impl StoreError {
+    /// A unique-constraint violation: a concurrent writer won the race.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Query(sqlx::Error::Database(db)) if db.is_unique_violation())
+    }
+}

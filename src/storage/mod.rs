@@ -1,0 +1,38 @@
+//! Persistence behind traits: one implementation serves SQLite and PostgreSQL with
+//! the same SQL text, chosen once from the `database.url` scheme.
+
+mod connect;
+mod error;
+mod keys;
+mod models;
+mod sessions;
+mod sql;
+mod sql_sessions;
+
+use std::sync::Arc;
+
+pub use connect::{connect, migrate, Database};
+pub use error::StoreError;
+pub use keys::KeyStore;
+pub use models::*;
+pub use sessions::{ClientStore, FamilyStore, ThrottleStore, UserStore};
+
+/// Everything the services need from the database.
+pub trait Store:
+    KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+{
+}
+
+impl<T> Store for T where
+    T: KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+{
+}
+
+/// The store as the services hold it.
+pub type SharedStore = Arc<dyn Store>;
+
+#[async_trait::async_trait]
+pub trait HealthStore {
+    /// One cheap round trip: does the database answer?
+    async fn ping(&self) -> Result<(), StoreError>;
+}

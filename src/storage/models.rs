@@ -1,0 +1,113 @@
+//! Rows as the services see them.
+
+use crate::keys::{Algorithm, KeyState, PublicJwk};
+
+/// A signing key row. `sealed_private` is AEAD ciphertext, never a clear key.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: Algorithm,
+    pub state: KeyState,
+    pub public_jwk: PublicJwk,
+    pub sealed_private: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub deactivated_at: Option<i64>,
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A key state change that applies only if the key is still in `from`.
+#[derive(Debug, Clone)]
+pub struct KeyTransition {
+    pub kid: String,
+    pub from: KeyState,
+    pub to: KeyState,
+    pub at: i64,
+}
+
+/// A new key row: `next`, or `current` when the very first key set is created.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub kid: String,
+    pub alg: Algorithm,
+    pub state: KeyState,
+    pub public_jwk: PublicJwk,
+    pub sealed_private: Vec<u8>,
+    pub created_at: i64,
+}
+
+/// Transitions and inserts that happen together or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct KeyChange {
+    pub transitions: Vec<KeyTransition>,
+    pub inserts: Vec<NewKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub roles: Vec<String>,
+    pub disabled_at: Option<i64>,
+    pub sessions_revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientRow {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+}
+
+/// A new refresh family (one login session) with its first token.
+#[derive(Debug, Clone)]
+pub struct NewFamily {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: Option<String>,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub first_token_hash: Vec<u8>,
+    pub first_token_expires_at: i64,
+}
+
+/// The family a refresh token belongs to, as rotation needs it.
+#[derive(Debug, Clone)]
+pub struct FamilyRow {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: Option<String>,
+    pub scope: String,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The token was spent and its child stored.
+    Rotated { family_id: String },
+    /// A spent token came back within the grace window while its child was unused:
+    /// that child was spent instead and a new child stored.
+    Regranted { family_id: String },
+    /// A spent token came back: the family is now revoked.
+    Reused { family_id: String },
+    /// Unknown, expired, or of a dead family.
+    Invalid,
+}
+
+/// A rotation request: spend `presented`, store `child` in its place.
+#[derive(Debug, Clone)]
+pub struct Rotation<'a> {
+    pub presented: &'a [u8],
+    pub child: &'a [u8],
+    pub now: i64,
+    pub idle_ttl: i64,
+    pub grace: i64,
+}

@@ -1,0 +1,71 @@
+use async_trait::async_trait;
+
+use super::{ClientRow, FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError, UserRow};
+
+#[async_trait]
+pub trait UserStore {
+    /// `Ok(false)` when the e-mail is taken.
+    async fn insert_user(&self, user: &UserRow) -> Result<bool, StoreError>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError>;
+    /// Kills every session of the user: families revoked, earlier tokens dead. `Ok(false)` if no such user.
+    async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait ClientStore {
+    async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError>;
+    async fn client_by_id(&self, id: &str) -> Result<Option<ClientRow>, StoreError>;
+}
+
+#[async_trait]
+pub trait FamilyStore {
+    async fn start_family(&self, family: &NewFamily) -> Result<(), StoreError>;
+
+    /// Spends a refresh token and stores its child, atomically: of concurrent
+    /// presentations of one token exactly one is `Rotated`.
+    async fn rotate_refresh(&self, rotation: &Rotation<'_>) -> Result<RotateOutcome, StoreError>;
+
+    /// The family of a refresh token, spent or not.
+    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError>;
+
+    /// `Ok(true)` if this call revoked it (it was live).
+    async fn revoke_family(
+        &self,
+        family_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Denylists an access token until its own expiry.
+    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+
+    /// One round trip: is this access token denylisted, of a revoked family, or of a
+    /// user who is disabled or revoked every session after it was issued?
+    async fn access_token_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+        iat: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes up to `batch` expired rows of each kind; returns how many went.
+    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait ThrottleStore {
+    /// Counts a failure for `subject`; returns the time it is blocked until, if the
+    /// count reached `limit` within `window` seconds.
+    async fn record_failure(
+        &self,
+        subject: &str,
+        now: i64,
+        window: i64,
+        limit: i64,
+        block: i64,
+    ) -> Result<Option<i64>, StoreError>;
+    async fn blocked_until(&self, subject: &str, now: i64) -> Result<Option<i64>, StoreError>;
+    async fn clear_failures(&self, subject: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,398 @@
+//! Users, clients, refresh families, the access-token denylist and login throttling,
+//! in SQL that both engines run unchanged.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::sql::SqlStore;
+use super::*;
+
+fn user_from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
+    let roles: String = row.try_get("roles")?;
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        roles: roles.split_whitespace().map(str::to_owned).collect(),
+        disabled_at: row.try_get("disabled_at")?,
+        sessions_revoked_at: row.try_get("sessions_revoked_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const USER_COLUMNS: &str =
+    "id, email, password_hash, roles, disabled_at, sessions_revoked_at, created_at";
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, user: &UserRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO users (id, email, password_hash, roles, disabled_at, sessions_revoked_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(user.roles.join(" "))
+        .bind(user.disabled_at)
+        .bind(user.sessions_revoked_at)
+        .bind(user.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let found = sqlx::query("UPDATE users SET sessions_revoked_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        sqlx::query(
+            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'revoke_sessions' \
+             WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+}
+
+#[async_trait]
+impl ClientStore for SqlStore {
+    async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO clients (id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&client.id)
+            .bind(&client.name)
+            .bind(client.secret_hash.clone())
+            .bind(client.scopes.join(" "))
+            .bind(client.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn client_by_id(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, secret_hash, scopes, created_at FROM clients WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let scopes: String = row.try_get("scopes")?;
+            Ok(ClientRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                secret_hash: row.try_get("secret_hash")?,
+                scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Spends a live token of a live family. Zero rows means: unknown, expired, dead, or spent.
+const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
+    WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
+    AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
+    RETURNING family_id";
+
+/// The child inherits the family and never outlives the family's absolute expiry.
+const INSERT_CHILD: &str =
+    "INSERT INTO refresh_tokens (hash, family_id, parent_hash, created_at, expires_at) \
+    SELECT $1, id, $2, $3, CASE WHEN $4 < expires_at THEN $4 ELSE expires_at END \
+    FROM refresh_families WHERE id = $5";
+
+#[async_trait]
+impl FamilyStore for SqlStore {
+    async fn start_family(&self, f: &NewFamily) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO refresh_families (id, user_id, client_id, scope, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&f.id)
+        .bind(&f.user_id)
+        .bind(f.client_id.clone())
+        .bind(&f.scope)
+        .bind(f.created_at)
+        .bind(f.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(f.first_token_hash.clone())
+            .bind(&f.id)
+            .bind(f.created_at)
+            .bind(f.first_token_expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let spent = sqlx::query(SPEND)
+            .bind(r.now)
+            .bind(r.presented.to_vec())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = spent {
+            let family_id: String = row.try_get("family_id")?;
+            insert_child(
+                &mut tx,
+                r.child,
+                r.presented,
+                r.now,
+                r.now + r.idle_ttl,
+                &family_id,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(RotateOutcome::Rotated { family_id });
+        }
+        let found = sqlx::query(
+            "SELECT t.family_id, t.used_at, f.revoked_at, f.expires_at FROM refresh_tokens t \
+             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+        )
+        .bind(r.presented.to_vec())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = found else {
+            return Ok(RotateOutcome::Invalid);
+        };
+        let family_id: String = row.try_get("family_id")?;
+        let used_at: Option<i64> = row.try_get("used_at")?;
+        let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+        let family_expires_at: i64 = row.try_get("expires_at")?;
+        let Some(used_at) = used_at else {
+            // Unused yet not spendable: expired or of a dead family.
+            return Ok(RotateOutcome::Invalid);
+        };
+        if revoked_at.is_some() || family_expires_at <= r.now {
+            return Ok(RotateOutcome::Invalid);
+        }
+        if r.grace > 0 && r.now - used_at <= r.grace {
+            // The client may have lost the answer: spend the unused child instead.
+            let child = sqlx::query(
+                "UPDATE refresh_tokens SET used_at = $1 WHERE parent_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",
+            )
+            .bind(r.now)
+            .bind(r.presented.to_vec())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(child) = child {
+                let child_hash: Vec<u8> = child.try_get("hash")?;
+                insert_child(
+                    &mut tx,
+                    r.child,
+                    &child_hash,
+                    r.now,
+                    r.now + r.idle_ttl,
+                    &family_id,
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(RotateOutcome::Regranted { family_id });
+            }
+        }
+        sqlx::query("UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL")
+            .bind(r.now)
+            .bind(&family_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(RotateOutcome::Reused { family_id })
+    }
+
+    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at FROM refresh_tokens t \
+             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+        )
+        .bind(hash.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(FamilyRow {
+                id: row.try_get("id")?,
+                user_id: row.try_get("user_id")?,
+                client_id: row.try_get("client_id")?,
+                scope: row.try_get("scope")?,
+                expires_at: row.try_get("expires_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_family(
+        &self,
+        family_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(family_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_token_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+        iat: i64,
+    ) -> Result<bool, StoreError> {
+        // Strictly before: a same-second login after revoke-all is a new family, and
+        // families are revoked too, so no earlier token slips through.
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
+             + (SELECT COUNT(*) FROM refresh_families WHERE id = $2 AND revoked_at IS NOT NULL) \
+             + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
+             AS dead",
+        )
+        .bind(jti)
+        .bind(sid.map(str::to_owned))
+        .bind(sub)
+        .bind(iat)
+        .fetch_one(&self.pool)
+        .await?;
+        let dead: i64 = row.try_get("dead")?;
+        Ok(dead > 0)
+    }
+
+    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        for sql in [
+            // Whole families past their absolute expiry, tokens included (ON DELETE CASCADE).
+            "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
+            // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
+            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
+            "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
+            "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
+             WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",
+        ] {
+            purged += sqlx::query(sql).bind(now).bind(batch).execute(&self.pool).await?.rows_affected();
+        }
+        Ok(purged)
+    }
+}
+
+async fn insert_child(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    child: &[u8],
+    parent: &[u8],
+    now: i64,
+    idle_expiry: i64,
+    family_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(INSERT_CHILD)
+        .bind(child.to_vec())
+        .bind(parent.to_vec())
+        .bind(now)
+        .bind(idle_expiry)
+        .bind(family_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl ThrottleStore for SqlStore {
+    async fn record_failure(
+        &self,
+        subject: &str,
+        now: i64,
+        window: i64,
+        limit: i64,
+        block: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        // A failure outside the window starts a new one; reaching `limit` blocks.
+        let row = sqlx::query(
+            "INSERT INTO login_throttle (subject, failures, window_start, blocked_until) \
+             VALUES ($1, 1, $2, CASE WHEN 1 >= $4 THEN $2 + $5 ELSE NULL END) \
+             ON CONFLICT (subject) DO UPDATE SET \
+               failures = CASE WHEN login_throttle.window_start <= $2 - $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+               window_start = CASE WHEN login_throttle.window_start <= $2 - $3 THEN $2 ELSE login_throttle.window_start END, \
+               blocked_until = CASE \
+                 WHEN (CASE WHEN login_throttle.window_start <= $2 - $3 THEN 1 ELSE login_throttle.failures + 1 END) >= $4 THEN $2 + $5 \
+                 ELSE login_throttle.blocked_until END \
+             RETURNING blocked_until",
+        )
+        .bind(subject)
+        .bind(now)
+        .bind(window)
+        .bind(limit)
+        .bind(block)
+        .fetch_one(&self.pool)
+        .await?;
+        let until: Option<i64> = row.try_get("blocked_until")?;
+        Ok(until.filter(|&t| t > now))
+    }
+
+    async fn blocked_until(&self, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT blocked_until FROM login_throttle WHERE subject = $1 AND blocked_until > $2",
+        )
+        .bind(subject)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => row.try_get("blocked_until")?,
+            None => None,
+        })
+    }
+
+    async fn clear_failures(&self, subject: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_throttle WHERE subject = $1")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+use serde::{Deserialize, Serialize};
+
+/// The claims of an access token. Nothing secret goes in here: any holder can read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: Audience,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+    pub client_id: String,
+    /// Space separated, as RFC 6749 §3.3 writes scopes.
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// The refresh family (session) a user token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    pub fn from_list(list: &[String]) -> Self {
+        match list {
+            [one] => Self::One(one.clone()),
+            many => Self::Many(many.to_vec()),
+        }
+    }
+
+    pub fn contains_any(&self, accepted: &[String]) -> bool {
+        match self {
+            Self::One(a) => accepted.contains(a),
+            Self::Many(list) => list.iter().any(|a| accepted.contains(a)),
+        }
+    }
+}
+
+impl AccessClaims {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles
+            .as_ref()
+            .is_some_and(|r| r.iter().any(|x| x == role))
+    }
+}
