@@ -110,7 +110,7 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => {
                 ("method_not_allowed", "method not allowed on this resource")
             }
-            StatusCode::PAYLOAD_TOO_LARGE => ("invalid_request", "request body is too large"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("invalid_request", "request body is over 64 KiB"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ("invalid_request", "unsupported content type"),
             s if s.is_server_error() => ("server_error", "internal error"),
             _ => ("invalid_request", "the request is invalid"),

@@ -14,6 +14,7 @@ mod well_known;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, UrlencodedError};
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -25,20 +26,27 @@ pub use cookies::{CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
 /// Request bodies larger than this are refused with 413 before being read in full.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+fn too_large() -> ApiError {
+    ApiError::for_status(actix_web::http::StatusCode::PAYLOAD_TOO_LARGE)
+}
+
 /// Every route of the public listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(BODY_LIMIT)
-            .error_handler(|err, _| {
-                ApiError::bad_request(format!("invalid JSON body: {err}")).into()
+            .error_handler(|err, _| match err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => too_large().into(),
+                err => ApiError::bad_request(format!("invalid JSON body: {err}")).into(),
             }),
     )
     .app_data(
         web::FormConfig::default()
             .limit(BODY_LIMIT)
-            .error_handler(|err, _| {
-                ApiError::bad_request(format!("invalid form body: {err}")).into()
+            .error_handler(|err, _| match err {
+                UrlencodedError::Overflow { .. } => too_large().into(),
+                err => ApiError::bad_request(format!("invalid form body: {err}")).into(),
             }),
     )
     .app_data(web::PayloadConfig::new(BODY_LIMIT))

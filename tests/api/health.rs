@@ -1,0 +1,57 @@
+//! Health, readiness, persistence across restarts, and JSON errors for bad requests.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both_engines;
+use crate::helpers::*;
+
+both_engines! {
+    async fn health_and_readiness_answer(app) {
+        assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+        let res = app.get("/readyz").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "ready");
+    }
+}
+
+both_engines! {
+    async fn a_restart_reuses_the_database_and_its_keys(app) {
+        let before = app.jwks().await;
+        let token = app.admin_token().await;
+        let again = spawn_on(app.db.clone(), app.engine, &[], app.clock.clone()).await;
+        assert_eq!(again.jwks().await, before, "same kids published after a restart");
+        assert_eq!(again.get_with_token("/auth/me", &token).await.status(), StatusCode::OK, "old tokens still verify");
+    }
+}
+
+both_engines! {
+    async fn bad_request_bodies_get_json_errors(app) {
+        let cases: Vec<(reqwest::RequestBuilder, StatusCode)> = vec![
+            (app.client.post(app.url("/auth/login")).header("content-type", "application/json").body("{not json"), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url("/auth/login")).json(&json!({"email": 5})), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url("/auth/login")).header("content-type", "text/plain").body("x"), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url("/auth/login")).json(&json!({"email": "a@b.c", "password": "x".repeat(100 * 1024)})), StatusCode::PAYLOAD_TOO_LARGE),
+            (app.client.post(app.url("/oauth/token")).header("content-type", "application/x-www-form-urlencoded").body("x".repeat(100 * 1024)), StatusCode::PAYLOAD_TOO_LARGE),
+            (app.client.get(app.url("/no/such/route")), StatusCode::NOT_FOUND),
+            (app.client.delete(app.url("/healthz")), StatusCode::NOT_FOUND),
+            (app.client.get(app.url("/admin/users/x")), StatusCode::UNAUTHORIZED),
+        ];
+        for (req, status) in cases {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), status);
+            assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+            let body: Value = res.json().await.unwrap();
+            assert!(body["error"].is_string() && body["error_description"].is_string(), "{body}");
+        }
+    }
+}
+
+both_engines! {
+    async fn unauthorized_answers_carry_a_bearer_challenge(app) {
+        let res = app.get_with_token("/auth/me", "not-a-token").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
+        assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+    }
+}

@@ -1,0 +1,12 @@
+//! One integration test binary: every test starts the real app on port 0 with a
+//! database of its own, on SQLite and (when configured) PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod config_exit;
+mod families;
+mod health;
+mod keys;
+mod oauth;
+mod well_known;
