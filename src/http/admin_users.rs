@@ -60,6 +60,17 @@ pub async fn revoke_sessions(
     Ok(HttpResponse::Ok().json(serde_json::json!({"revoked": true})))
 }
 
+/// Extension: disables a user (no logins, refreshes or accepted tokens from now on).
+#[post("/admin/users/{id}/disable")]
+pub async fn disable_user(admin: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    if !state.sessions.disable_user(&id).await? {
+        return Err(ApiError::not_found("no such user"));
+    }
+    tracing::warn!(admin = %admin.0.sub, user = %id, "user disabled");
+    let user = state.sessions.user(&id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {

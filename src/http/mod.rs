@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(admin_users::create_user)
     .service(admin_users::get_user)
     .service(admin_users::revoke_sessions)
+    .service(admin_users::disable_user)
     .service(admin_users::create_client)
     .default_service(web::to(|| async {
         ApiError::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()

@@ -87,6 +87,15 @@ impl SessionService {
         Ok(found)
     }
 
+    /// Disables the account: no more logins or refreshes, and its tokens stop working.
+    pub async fn disable_user(&self, id: &str) -> Result<bool, ApiError> {
+        let found = self.store.disable_user(id, self.clock.unix()).await?;
+        if found {
+            self.metrics.families_revoked.with_label_values(&["user_disabled"]).inc();
+        }
+        Ok(found)
+    }
+
     /// Creates the configured admin unless that e-mail already exists.
     pub async fn bootstrap_admin(&self, email: &str, password: String) -> Result<(), ApiError> {
         match self

@@ -10,6 +10,8 @@ pub trait UserStore {
     async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError>;
     /// Kills every session of the user: families revoked, earlier tokens dead. `Ok(false)` if no such user.
     async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// Disables the account and revokes its sessions. `Ok(false)` if no such user.
+    async fn disable_user(&self, id: &str, now: i64) -> Result<bool, StoreError>;
 }
 
 #[async_trait]

@@ -41,7 +41,7 @@ impl TestDatabase {
                 })
             }
             Engine::Postgres => {
-                let admin = std::env::var(POSTGRES_ENV).ok()?;
+                let admin = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
                 let name = format!(
                     "tessera_test_{}",
                     tessera::tokens::random_id()
