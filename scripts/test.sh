@@ -35,6 +35,13 @@ if [ -z "$pg_url" ]; then
   fi
 fi
 export TESSERA_TEST_POSTGRES_URL="$pg_url"
+
+# promtool (Debian's prometheus package) checks the metrics exposition format.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "== installing promtool"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+export TESSERA_TEST_PROMTOOL="$(command -v promtool)"
 echo "== engines: SQLite (temporary files) and PostgreSQL (${pg_url%%@*}@..., one database per test)"
 
 # A few test threads: each test runs a server with its own workers on this 2-core machine.

@@ -20,7 +20,7 @@ pub struct ApiError {
     cause: Option<anyhow::Error>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
     pub error: &'a str,
     pub error_description: &'a str,

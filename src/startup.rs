@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{KekSetting, Settings};
@@ -148,6 +149,9 @@ pub async fn build_state(
             .map_err(|e| StartupError::Other(format!("bootstrap admin: {e}")))?;
     }
     Ok(Arc::new(AppState {
+        openapi: serde_json::to_vec(&crate::http::openapi::document())
+            .expect("the OpenAPI document serializes")
+            .into(),
         jwks_cache_control: format!("public, max-age={}", settings.keys.jwks_max_age.as_secs()),
         settings: Arc::new(settings),
         store,
@@ -199,11 +203,13 @@ impl Application {
             let data = data.clone();
             move || {
                 App::new()
+                    .into_utoipa_app()
+                    .configure(crate::http::configure)
+                    .into_app()
                     .app_data(data.clone())
                     .wrap(crate::http::json_errors())
                     .wrap(from_fn(crate::http::request_metrics::record))
                     .wrap(TracingLogger::default())
-                    .configure(crate::http::configure)
             }
         })
         .workers(workers)

@@ -22,4 +22,6 @@ pub struct AppState {
     pub pool: sqlx::AnyPool,
     /// `public, max-age=<keys.jwks_max_age>`, formatted once.
     pub jwks_cache_control: String,
+    /// The OpenAPI document, serialized once at start-up.
+    pub openapi: actix_web::web::Bytes,
 }

@@ -11,7 +11,7 @@ use crate::keys::{Algorithm, KeyState, RotationTrigger};
 use crate::state::AppState;
 use crate::storage::StoredKey;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct KeyView {
     kid: String,
     alg: Algorithm,
@@ -44,7 +44,7 @@ impl From<&StoredKey> for KeyView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct KeyList {
     keys: Vec<KeyView>,
 }
@@ -56,17 +56,19 @@ async fn key_list(state: &AppState) -> Result<HttpResponse, ApiError> {
     }))
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, body = KeyList), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[get("/admin/keys")]
 pub async fn list(_admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     key_list(&state).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     algorithm: Option<Algorithm>,
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body(content = Option<RotateRequest>, content_type = "application/json"), responses((status = 200, body = KeyList), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 409, description = "rotation_too_early (see Retry-After) or a concurrent rotation", body = crate::error::ErrorBody)))]
 #[post("/admin/keys/rotate")]
 pub async fn rotate(
     admin: Admin,
@@ -80,6 +82,7 @@ pub async fn rotate(
     key_list(&state).await
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("kid" = String, Path)), responses((status = 200, body = KeyList), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
 #[post("/admin/keys/{kid}/revoke")]
 pub async fn revoke(
     admin: Admin,

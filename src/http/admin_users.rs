@@ -7,7 +7,7 @@ use super::admin_guard::Admin;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     email: String,
@@ -16,6 +16,7 @@ pub struct NewUser {
     roles: Vec<String>,
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = crate::sessions::UserView), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 409, description = "email_taken", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody)))]
 #[post("/admin/users")]
 pub async fn create_user(
     _admin: Admin,
@@ -33,6 +34,7 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(user))
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = crate::sessions::UserView), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
 #[get("/admin/users/{id}")]
 pub async fn get_user(
     _admin: Admin,
@@ -47,6 +49,7 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = Revoked), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
 #[post("/admin/users/{id}/revoke-sessions")]
 pub async fn revoke_sessions(
     admin: Admin,
@@ -57,10 +60,11 @@ pub async fn revoke_sessions(
         return Err(ApiError::not_found("no such user"));
     }
     tracing::warn!(admin = %admin.0.sub, user = %id, "all sessions of a user revoked");
-    Ok(HttpResponse::Ok().json(serde_json::json!({"revoked": true})))
+    Ok(HttpResponse::Ok().json(Revoked { revoked: true }))
 }
 
 /// Extension: disables a user (no logins, refreshes or accepted tokens from now on).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = crate::sessions::UserView), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
 #[post("/admin/users/{id}/disable")]
 pub async fn disable_user(admin: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     if !state.sessions.disable_user(&id).await? {
@@ -71,7 +75,12 @@ pub async fn disable_user(admin: Admin, state: web::Data<AppState>, id: web::Pat
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Revoked {
+    revoked: bool,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     name: String,
@@ -79,12 +88,13 @@ pub struct NewClient {
     scopes: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct CreatedClient {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedClient {
     client_id: String,
     client_secret: String,
 }
 
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewClient, responses((status = 201, body = CreatedClient), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody)))]
 #[post("/admin/clients")]
 pub async fn create_client(
     _admin: Admin,

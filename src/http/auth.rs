@@ -11,13 +11,13 @@ use crate::sessions::{LoginFailure, RefreshFailure, Session};
 use crate::state::AppState;
 use crate::tokens::random_id;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AccessTokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -63,6 +63,7 @@ fn with_session(
         })
 }
 
+#[utoipa::path(tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Access token; refresh token and CSRF token in cookies", body = AccessTokenResponse), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
@@ -93,6 +94,7 @@ fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie")), responses((status = 200, description = "Rotated: new access token, new cookies", body = AccessTokenResponse), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
@@ -114,6 +116,7 @@ pub async fn refresh(
     }
 }
 
+#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie")), responses((status = 204, description = "Family revoked, bearer denylisted, cookies cleared"), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/logout")]
 pub async fn logout(
     req: HttpRequest,
@@ -136,13 +139,14 @@ pub async fn logout(
     Ok(response.finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     sub: String,
     email: String,
     roles: Vec<String>,
 }
 
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[get("/auth/me")]
 pub async fn me(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let user = state

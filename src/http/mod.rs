@@ -8,6 +8,7 @@ mod auth;
 mod cookies;
 mod health;
 mod json_body;
+pub mod openapi;
 pub mod metrics_endpoint;
 pub mod request_metrics;
 mod well_known;
@@ -31,7 +32,7 @@ fn too_large() -> ApiError {
 }
 
 /// Every route of the public listener.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(BODY_LIMIT)
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::QueryConfig::default()
             .error_handler(|err, _| ApiError::bad_request(format!("invalid query: {err}")).into()),
     )
+    .service(openapi::openapi_json)
     .service(health::healthz)
     .service(health::readyz)
     .service(well_known::jwks)

@@ -13,7 +13,7 @@ use crate::sessions::{AuthenticatedClient, ClientCredentials, RefreshFailure};
 use crate::state::AppState;
 use crate::tokens::Subject;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenForm {
     grant_type: Option<String>,
     username: Option<String>,
@@ -24,8 +24,8 @@ pub struct TokenForm {
     client_secret: Option<String>,
 }
 
-#[derive(Serialize)]
-struct TokenResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: i64,
@@ -138,6 +138,7 @@ fn user_scope(requested: Option<&str>) -> Result<String, ApiError> {
     }
 }
 
+#[utoipa::path(tag = "oauth", request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "RFC 6749 §5.1", body = TokenResponse), (status = 400, description = "RFC 6749 §5.2", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/oauth/token")]
 pub async fn token_endpoint(
     req: HttpRequest,
@@ -239,7 +240,7 @@ pub async fn token_endpoint(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenOnlyForm {
     token: Option<String>,
     token_type_hint: Option<String>,
@@ -247,6 +248,7 @@ pub struct TokenOnlyForm {
     client_secret: Option<String>,
 }
 
+#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "Revoked, or nothing to revoke (RFC 7009)"), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/oauth/revoke")]
 pub async fn revoke(
     req: HttpRequest,
@@ -286,6 +288,7 @@ pub async fn revoke(
         .finish())
 }
 
+#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security(("basic" = []), ("bearer" = [])), responses((status = 200, description = "RFC 7662", body = crate::sessions::Introspection), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/oauth/introspect")]
 pub async fn introspect(
     req: HttpRequest,

@@ -4,10 +4,20 @@
 use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::keys::Algorithm;
 use crate::state::AppState;
 
+#[utoipa::path(
+    tag = "well-known",
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy")),
+    responses(
+        (status = 200, description = "Every published public key", body = super::openapi::JwkSet,
+         headers(("Cache-Control" = String), ("ETag" = String))),
+        (status = 304, description = "The cached copy is current")
+    )
+)]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let ring = state.keys.ring();
@@ -19,57 +29,51 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
         Err(_) => false,
     };
-    let mut response = if matched {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
+    let mut response = if matched { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
         .insert_header((header::CACHE_CONTROL, state.jwks_cache_control.clone()))
         .insert_header(ETag(tag));
     if matched {
         response.finish()
     } else {
-        response
-            .content_type("application/json")
-            .body(jwks.body.clone())
+        response.content_type("application/json").body(jwks.body.clone())
     }
 }
 
-#[derive(Serialize)]
-struct Metadata<'a> {
-    issuer: &'a str,
+/// RFC 8414 authorization server metadata.
+#[derive(Serialize, ToSchema)]
+pub struct Metadata {
+    issuer: String,
     jwks_uri: String,
     token_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
-    grant_types_supported: [&'static str; 3],
-    response_types_supported: [&'static str; 0],
-    token_endpoint_auth_methods_supported: [&'static str; 2],
-    revocation_endpoint_auth_methods_supported: [&'static str; 2],
-    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    grant_types_supported: Vec<&'static str>,
+    response_types_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     /// The algorithms of the published keys, under the name OpenID clients read.
     id_token_signing_alg_values_supported: Vec<Algorithm>,
     access_token_signing_alg_values_supported: Vec<Algorithm>,
 }
 
+const CLIENT_AUTH: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
 fn metadata(state: &AppState) -> HttpResponse {
     let issuer = state.settings.issuer.trim_end_matches('/');
     let algs = state.keys.ring().published_algorithms();
     let doc = Metadata {
-        issuer: &state.settings.issuer,
+        issuer: state.settings.issuer.clone(),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         token_endpoint: format!("{issuer}/oauth/token"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
-        grant_types_supported: ["password", "refresh_token", "client_credentials"],
-        response_types_supported: [],
-        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-        revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-        introspection_endpoint_auth_methods_supported: [
-            "client_secret_basic",
-            "client_secret_post",
-        ],
+        grant_types_supported: vec!["password", "refresh_token", "client_credentials"],
+        response_types_supported: vec![],
+        token_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
+        revocation_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
+        introspection_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
         id_token_signing_alg_values_supported: algs.clone(),
         access_token_signing_alg_values_supported: algs,
     };
@@ -78,11 +82,13 @@ fn metadata(state: &AppState) -> HttpResponse {
         .json(doc)
 }
 
+#[utoipa::path(tag = "well-known", responses((status = 200, body = Metadata)))]
 #[get("/.well-known/openid-configuration")]
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     metadata(&state)
 }
 
+#[utoipa::path(tag = "well-known", responses((status = 200, body = Metadata)))]
 #[get("/.well-known/oauth-authorization-server")]
 pub async fn oauth_authorization_server(state: web::Data<AppState>) -> HttpResponse {
     metadata(&state)

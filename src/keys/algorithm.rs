@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The signing algorithms tessera issues and accepts: an allow-list, never `none` or HMAC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Algorithm {
     #[serde(rename = "ES256")]
     Es256,

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a key is in its life: `next` → `current` → `previous` → `retired`, or `revoked`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyState {
     Next,

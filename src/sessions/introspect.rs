@@ -6,45 +6,50 @@ use super::SessionService;
 use crate::error::ApiError;
 use crate::tokens::{AccessClaims, Audience, VerifyError};
 
-/// `{"active": false}` alone, or the claims of a live token.
-#[derive(Debug, Serialize)]
+/// `{"active": false}` alone, or `active: true` with the claims of a live token.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub details: Option<ActiveToken>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ActiveToken {
-    pub scope: String,
-    pub client_id: String,
-    pub sub: String,
-    pub exp: i64,
-    pub iat: i64,
-    pub nbf: i64,
-    pub iss: String,
-    pub aud: Audience,
-    pub jti: String,
-    pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
 }
 
-impl From<AccessClaims> for ActiveToken {
+impl From<AccessClaims> for Introspection {
     fn from(c: AccessClaims) -> Self {
         Self {
-            scope: c.scope,
-            client_id: c.client_id,
-            sub: c.sub,
-            exp: c.exp,
-            iat: c.iat,
-            nbf: c.nbf,
-            iss: c.iss,
-            aud: c.aud,
-            jti: c.jti,
-            token_type: "Bearer",
+            active: true,
+            scope: Some(c.scope),
+            client_id: Some(c.client_id),
+            sub: Some(c.sub),
+            exp: Some(c.exp),
+            iat: Some(c.iat),
+            nbf: Some(c.nbf),
+            iss: Some(c.iss),
+            aud: Some(c.aud),
+            jti: Some(c.jti),
+            token_type: Some("Bearer"),
             sid: c.sid,
             roles: c.roles,
         }
@@ -56,14 +61,8 @@ impl SessionService {
     /// the user's last revoke-all, is simply inactive.
     pub async fn introspect(&self, token: &str) -> Result<Introspection, ApiError> {
         match self.tokens.verify(token).await {
-            Ok(claims) => Ok(Introspection {
-                active: true,
-                details: Some(claims.into()),
-            }),
-            Err(VerifyError::Rejected(_)) => Ok(Introspection {
-                active: false,
-                details: None,
-            }),
+            Ok(claims) => Ok(claims.into()),
+            Err(VerifyError::Rejected(_)) => Ok(Introspection::default()),
             Err(VerifyError::Unavailable(e)) => Err(e),
         }
     }

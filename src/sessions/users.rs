@@ -7,7 +7,7 @@ use crate::storage::UserRow;
 use crate::tokens::random_id;
 
 /// A user as the admin API shows it: never the password hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,

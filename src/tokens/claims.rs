@@ -21,7 +21,7 @@ pub struct AccessClaims {
 }
 
 /// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Audience {
     One(String),

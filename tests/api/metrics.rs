@@ -1,0 +1,87 @@
+//! A scrape after real traffic: every contract family present and moved, and
+//! (when `promtool` is installed, as CI installs it) valid exposition format.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::both_engines;
+use crate::helpers::*;
+
+const FAMILIES: &[&str] = &[
+    "tessera_tokens_issued_total",
+    "tessera_refresh_rotations_total",
+    "tessera_refresh_reuse_detected_total",
+    "tessera_families_revoked_total",
+    "tessera_key_rotations_total",
+    "tessera_signing_keys",
+    "tessera_login_failures_total",
+    "tessera_http_requests_total",
+    "tessera_http_request_duration_seconds",
+];
+
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no series {series}"))
+}
+
+both_engines! {
+    async fn a_scrape_after_traffic_shows_every_family(app) {
+        let admin = app.admin_token().await;
+        app.login(ADMIN_EMAIL, "wrong-password-123").await;
+        let login = app
+            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)], None, None)
+            .await;
+        let first = login.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
+        let refresh = |token: String| {
+            let app = &app;
+            async move { app.oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", &token)], None, None).await }
+        };
+        assert_eq!(refresh(first.clone()).await.status(), StatusCode::OK);
+        assert_eq!(refresh(first).await.status(), StatusCode::BAD_REQUEST, "reuse");
+        app.clock.advance(300);
+        let rotated = app.client.post(app.url("/admin/keys/rotate")).bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(rotated.status(), StatusCode::OK);
+        app.get("/admin/users/12345").await;
+
+        let scrape = app.client.get(format!("{}/metrics", app.metrics_address)).send().await.unwrap().text().await.unwrap();
+        for family in FAMILIES {
+            assert!(scrape.contains(&format!("# TYPE {family} ")), "family {family} is exposed");
+        }
+        assert!(value(&scrape, "tessera_tokens_issued_total{alg=\"ES256\",grant=\"password\"}") >= 2.0);
+        assert_eq!(value(&scrape, "tessera_tokens_issued_total{alg=\"ES256\",grant=\"refresh_token\"}"), 1.0);
+        assert_eq!(value(&scrape, "tessera_refresh_rotations_total"), 1.0);
+        assert_eq!(value(&scrape, "tessera_refresh_reuse_detected_total"), 1.0);
+        assert_eq!(value(&scrape, "tessera_families_revoked_total{reason=\"reuse\"}"), 1.0);
+        assert_eq!(value(&scrape, "tessera_key_rotations_total{trigger=\"admin\"}"), 1.0);
+        assert_eq!(value(&scrape, "tessera_signing_keys{state=\"previous\"}"), 1.0);
+        assert_eq!(value(&scrape, "tessera_login_failures_total"), 1.0);
+        assert!(value(&scrape, "tessera_http_requests_total{method=\"POST\",route=\"/oauth/token\",status=\"200\"}") >= 2.0);
+        assert_eq!(value(&scrape, "tessera_http_requests_total{method=\"GET\",route=\"/admin/users/{id}\",status=\"401\"}"), 1.0, "route pattern, not the raw path");
+        assert!(!scrape.contains("12345"), "no raw ids in labels");
+        assert!(scrape.contains("process_resident_memory_bytes"), "process metrics");
+        assert!(scrape.contains("tessera_db_pool_connections"), "pool gauges");
+
+        match std::env::var("TESSERA_TEST_PROMTOOL").ok().filter(|p| !p.is_empty()) {
+            Some(promtool) => {
+                use std::io::Write;
+                use std::process::{Command, Stdio};
+                let mut child = Command::new(promtool)
+                    .args(["check", "metrics"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("promtool runs");
+                child.stdin.take().unwrap().write_all(scrape.as_bytes()).unwrap();
+                let out = child.wait_with_output().unwrap();
+                let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+                assert!(out.status.success(), "promtool check metrics: {report}");
+            }
+            None => eprintln!("promtool not configured (TESSERA_TEST_PROMTOOL): exposition format not checked"),
+        }
+    }
+}
