@@ -15,12 +15,13 @@ impl From<sqlx::Error> for StoreError {
         let unavailable = match &e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
             sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
-            // SQLite: the file is gone, unreadable, locked beyond the busy timeout, or
-            // the disk is full; PostgreSQL: shutting down or not accepting connections.
-            sqlx::Error::Database(db) => matches!(
-                db.code().as_deref(),
-                Some("5" | "6" | "10" | "13" | "14" | "26" | "57P01" | "57P02" | "57P03" | "53300")
-            ),
+            // SQLite: busy beyond the timeout, locked, I/O error, disk full, cannot
+            // open, not a database; PostgreSQL: connection exceptions (08), operator
+            // intervention such as shutdown (57P), insufficient resources (53).
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                matches!(code.as_ref(), "5" | "6" | "10" | "13" | "14" | "26")
+                    || ["08", "57P", "53"].iter().any(|class| code.starts_with(class))
+            }),
             _ => false,
         };
         if unavailable {

@@ -4,7 +4,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::both_engines;
-use crate::helpers::*;
 
 /// Every endpoint of the contract plus the documented extensions.
 const ROUTES: &[(&str, &str)] = &[
