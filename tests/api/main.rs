@@ -3,10 +3,13 @@
 
 mod helpers;
 
+mod accounts;
 mod auth;
 mod config_exit;
 mod families;
 mod health;
 mod keys;
+mod metrics;
 mod oauth;
+mod openapi;
 mod well_known;
