@@ -66,12 +66,20 @@ pub async fn revoke_sessions(
 /// Extension: disables a user (no logins, refreshes or accepted tokens from now on).
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = crate::sessions::UserView), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
 #[post("/admin/users/{id}/disable")]
-pub async fn disable_user(admin: Admin, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn disable_user(
+    admin: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     if !state.sessions.disable_user(&id).await? {
         return Err(ApiError::not_found("no such user"));
     }
     tracing::warn!(admin = %admin.0.sub, user = %id, "user disabled");
-    let user = state.sessions.user(&id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+    let user = state
+        .sessions
+        .user(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
     Ok(HttpResponse::Ok().json(user))
 }
 

@@ -8,8 +8,8 @@ mod auth;
 mod cookies;
 mod health;
 mod json_body;
-pub mod openapi;
 pub mod metrics_endpoint;
+pub mod openapi;
 pub mod request_metrics;
 mod well_known;
 

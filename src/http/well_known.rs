@@ -29,14 +29,20 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
         Err(_) => false,
     };
-    let mut response = if matched { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    let mut response = if matched {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     response
         .insert_header((header::CACHE_CONTROL, state.jwks_cache_control.clone()))
         .insert_header(ETag(tag));
     if matched {
         response.finish()
     } else {
-        response.content_type("application/json").body(jwks.body.clone())
+        response
+            .content_type("application/json")
+            .body(jwks.body.clone())
     }
 }
 

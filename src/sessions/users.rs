@@ -91,7 +91,10 @@ impl SessionService {
     pub async fn disable_user(&self, id: &str) -> Result<bool, ApiError> {
         let found = self.store.disable_user(id, self.clock.unix()).await?;
         if found {
-            self.metrics.families_revoked.with_label_values(&["user_disabled"]).inc();
+            self.metrics
+                .families_revoked
+                .with_label_values(&["user_disabled"])
+                .inc();
         }
         Ok(found)
     }

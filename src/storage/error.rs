@@ -20,7 +20,9 @@ impl From<sqlx::Error> for StoreError {
             // intervention such as shutdown (57P), insufficient resources (53).
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
                 matches!(code.as_ref(), "5" | "6" | "10" | "13" | "14" | "26")
-                    || ["08", "57P", "53"].iter().any(|class| code.starts_with(class))
+                    || ["08", "57P", "53"]
+                        .iter()
+                        .any(|class| code.starts_with(class))
             }),
             _ => false,
         };

@@ -62,7 +62,13 @@ impl UserStore for SqlStore {
     }
 
     async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError> {
-        self.end_sessions("UPDATE users SET sessions_revoked_at = $1 WHERE id = $2", id, now, "revoke_sessions").await
+        self.end_sessions(
+            "UPDATE users SET sessions_revoked_at = $1 WHERE id = $2",
+            id,
+            now,
+            "revoke_sessions",
+        )
+        .await
     }
 
     async fn disable_user(&self, id: &str, now: i64) -> Result<bool, StoreError> {
@@ -78,9 +84,21 @@ impl UserStore for SqlStore {
 
 impl SqlStore {
     /// Marks the user with `user_update` and revokes every live family of theirs, atomically.
-    async fn end_sessions(&self, user_update: &'static str, id: &str, now: i64, reason: &str) -> Result<bool, StoreError> {
+    async fn end_sessions(
+        &self,
+        user_update: &'static str,
+        id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let found = sqlx::query(user_update).bind(now).bind(id).execute(&mut *tx).await?.rows_affected() == 1;
+        let found = sqlx::query(user_update)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
         sqlx::query(
             "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 \
              WHERE user_id = $3 AND revoked_at IS NULL",
