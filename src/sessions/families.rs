@@ -84,51 +84,40 @@ impl SessionService {
         client: Option<&str>,
     ) -> Result<Session, RefreshFailure> {
         let presented = RefreshToken::parse(presented).ok_or(RefreshFailure::InvalidGrant)?;
-        let hash = presented.hash();
-        let family = self
-            .store
-            .family_of_token(&hash)
-            .await?
-            .ok_or(RefreshFailure::InvalidGrant)?;
-        if family.client_id.is_some() && family.client_id.as_deref() != client {
-            return Err(RefreshFailure::WrongClient);
-        }
         let child = RefreshToken::generate();
         let now = self.clock.unix();
         let outcome = self
             .store
             .rotate_refresh(&Rotation {
-                presented: &hash,
+                presented: &presented.hash(),
+                client,
                 child: &child.hash(),
                 now,
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
             })
             .await?;
-        match outcome {
-            RotateOutcome::Rotated { .. } | RotateOutcome::Regranted { .. } => {}
-            RotateOutcome::Reused { family_id } => {
+        let (family, roles) = match outcome {
+            RotateOutcome::Rotated { family, roles } => (family, roles),
+            RotateOutcome::Reused { family_id, user_id } => {
                 self.metrics.refresh_reuse_detected.inc();
                 self.metrics
                     .families_revoked
                     .with_label_values(&["reuse"])
                     .inc();
-                tracing::warn!(family = %family_id, user = %family.user_id, "refresh token reuse: family revoked");
+                tracing::warn!(family = %family_id, user = %user_id, "refresh token reuse: family revoked");
                 return Err(RefreshFailure::InvalidGrant);
             }
+            RotateOutcome::WrongClient => return Err(RefreshFailure::WrongClient),
             RotateOutcome::Invalid => return Err(RefreshFailure::InvalidGrant),
-        }
-        let user = self.store.user_by_id(&family.user_id).await?;
-        let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
-            return Err(RefreshFailure::InvalidGrant);
         };
         self.metrics.refresh_rotations.inc();
         let access = self.tokens.issue(
             Subject {
-                sub: &user.id,
+                sub: &family.user_id,
                 client_id: family.client_id.as_deref().unwrap_or(FIRST_PARTY_CLIENT),
                 scope: &family.scope,
-                roles: Some(user.roles.clone()),
+                roles: Some(roles),
                 sid: Some(&family.id),
             },
             "refresh_token",

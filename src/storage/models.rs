@@ -78,7 +78,7 @@ pub struct NewFamily {
 }
 
 /// The family a refresh token belongs to, as rotation needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilyRow {
     pub id: String,
     pub user_id: String,
@@ -91,14 +91,17 @@ pub struct FamilyRow {
 /// What presenting a refresh token did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateOutcome {
-    /// The token was spent and its child stored.
-    Rotated { family_id: String },
-    /// A spent token came back within the grace window while its child was unused:
-    /// that child was spent instead and a new child stored.
-    Regranted { family_id: String },
+    /// The token (or, within the grace window, its unused child) was spent and a
+    /// new child stored. Carries what the new access token needs.
+    Rotated {
+        family: FamilyRow,
+        roles: Vec<String>,
+    },
     /// A spent token came back: the family is now revoked.
-    Reused { family_id: String },
-    /// Unknown, expired, or of a dead family.
+    Reused { family_id: String, user_id: String },
+    /// The family is bound to another client; nothing was spent.
+    WrongClient,
+    /// Unknown, expired, of a dead family or of a disabled user; nothing was spent.
     Invalid,
 }
 
@@ -106,6 +109,8 @@ pub enum RotateOutcome {
 #[derive(Debug, Clone)]
 pub struct Rotation<'a> {
     pub presented: &'a [u8],
+    /// The authenticated client presenting the token, if any.
+    pub client: Option<&'a str>,
     pub child: &'a [u8],
     pub now: i64,
     pub idle_ttl: i64,

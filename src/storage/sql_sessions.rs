@@ -205,11 +205,10 @@ impl FamilyStore for SqlStore {
                 &family_id,
             )
             .await?;
-            tx.commit().await?;
-            return Ok(RotateOutcome::Rotated { family_id });
+            return finish_rotation(tx, &family_id, r.client).await;
         }
         let found = sqlx::query(
-            "SELECT t.family_id, t.used_at, f.revoked_at, f.expires_at FROM refresh_tokens t \
+            "SELECT t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at FROM refresh_tokens t \
              JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
         )
         .bind(r.presented.to_vec())
@@ -219,6 +218,7 @@ impl FamilyStore for SqlStore {
             return Ok(RotateOutcome::Invalid);
         };
         let family_id: String = row.try_get("family_id")?;
+        let user_id: String = row.try_get("user_id")?;
         let used_at: Option<i64> = row.try_get("used_at")?;
         let revoked_at: Option<i64> = row.try_get("revoked_at")?;
         let family_expires_at: i64 = row.try_get("expires_at")?;
@@ -249,8 +249,7 @@ impl FamilyStore for SqlStore {
                     &family_id,
                 )
                 .await?;
-                tx.commit().await?;
-                return Ok(RotateOutcome::Regranted { family_id });
+                return finish_rotation(tx, &family_id, r.client).await;
             }
         }
         sqlx::query("UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL")
@@ -259,7 +258,7 @@ impl FamilyStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(RotateOutcome::Reused { family_id })
+        Ok(RotateOutcome::Reused { family_id, user_id })
     }
 
     async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
@@ -350,6 +349,43 @@ impl FamilyStore for SqlStore {
         }
         Ok(purged)
     }
+}
+
+/// Reads what the new access token needs, in the rotation's own transaction, and
+/// commits only if the presenting client may use this family and the user is active.
+async fn finish_rotation(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    family_id: &str,
+    client: Option<&str>,
+) -> Result<RotateOutcome, StoreError> {
+    let row = sqlx::query(
+        "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at, u.roles, u.disabled_at \
+         FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = $1",
+    )
+    .bind(family_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let family = FamilyRow {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        client_id: row.try_get("client_id")?,
+        scope: row.try_get("scope")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    };
+    let disabled: Option<i64> = row.try_get("disabled_at")?;
+    let outcome = if family.client_id.is_some() && family.client_id.as_deref() != client {
+        RotateOutcome::WrongClient
+    } else if disabled.is_some() {
+        RotateOutcome::Invalid
+    } else {
+        let roles: String = row.try_get("roles")?;
+        let roles = roles.split_whitespace().map(str::to_owned).collect();
+        tx.commit().await?;
+        return Ok(RotateOutcome::Rotated { family, roles });
+    };
+    tx.rollback().await?;
+    Ok(outcome)
 }
 
 async fn insert_child(
