@@ -109,3 +109,39 @@ fn the_embedded_default_creates_a_private_kek_and_its_database() {
         "a loud warning: {stderr}"
     );
 }
+
+#[test]
+fn rewrap_reseals_every_key_under_a_new_kek() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let new = "HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=";
+    std::fs::write(dir.path().join("new-kek"), format!("{new}\n")).unwrap();
+    let run = |kek: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("TESSERA__KEYS__KEK", kek)
+            .env("TESSERA__LOG__FILTER", "error")
+            .output()
+            .unwrap()
+    };
+    let before = run(old, &["keys", "list"]);
+    assert!(before.status.success());
+    let rewrap = run(old, &["keys", "rewrap", "--new-kek-file", "new-kek"]);
+    assert!(
+        rewrap.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rewrap.stderr)
+    );
+    assert!(String::from_utf8_lossy(&rewrap.stdout).contains("re-sealed 2 keys"));
+
+    let after = run(new, &["keys", "list"]);
+    assert!(after.status.success(), "the new KEK opens the keys");
+    assert_eq!(after.stdout, before.stdout, "the same keys, unchanged");
+    assert_eq!(
+        run(old, &["keys", "list"]).status.code(),
+        Some(2),
+        "the old KEK no longer does"
+    );
+}

@@ -55,3 +55,24 @@ both_engines! {
         assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
     }
 }
+
+both_engines! {
+    async fn without_a_database_readyz_fails_and_the_jwks_still_serves(app) {
+        let jwks = app.jwks().await;
+        app.app.pool.close().await;
+
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(login.headers().contains_key("retry-after"));
+        let body: Value = login.json().await.unwrap();
+        assert_eq!(body["error"], "temporarily_unavailable");
+
+        let served = app.get("/.well-known/jwks.json").await;
+        assert_eq!(served.status(), StatusCode::OK, "the JWKS is served from memory");
+        assert_eq!(served.json::<Value>().await.unwrap(), jwks);
+        assert_eq!(app.get("/.well-known/openid-configuration").await.status(), StatusCode::OK);
+        assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the process still runs");
+    }
+}

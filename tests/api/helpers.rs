@@ -103,7 +103,7 @@ pub fn base_env(db_url: &str) -> HashMap<String, String> {
         ("TESSERA__COOKIES__SECURE", "false"),
         ("TESSERA__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL),
         ("TESSERA__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD),
-        ("TESSERA__LOG__FILTER", "warn"),
+        ("TESSERA__LOG__FILTER", "error"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -185,8 +185,18 @@ both_engines! {
         // Both replicas serve the same JWKS and sign with the same key within 10 s.
         let expected = a.jwks().await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while b.jwks().await != expected || app.jwks().await != expected {
-            assert!(std::time::Instant::now() < deadline, "replicas did not converge within 10 s");
+        loop {
+            let (b_now, app_now) = (b.jwks().await, app.jwks().await);
+            if b_now == expected && app_now == expected {
+                break;
+            }
+            let state = |jwks: &Value| if *jwks == expected { "converged" } else { "lagging" };
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not converged within 10 s: replica b (200ms reload) {}, replica app (default 5s reload) {}",
+                state(&b_now),
+                state(&app_now),
+            );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let current = a.kid_in_state(&admin, "current").await;
