@@ -1,16 +1,25 @@
 //! The binary refuses bad configuration with exit code 2 and one line naming the key.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
-fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .arg("migrate")
-        .current_dir(dir.path())
+const KEK_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const KEK_B: &str = "HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=";
+
+/// Runs the binary in `dir` with nothing but `vars` in its environment.
+fn tessera(dir: &Path, vars: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .current_dir(dir)
         .env_clear()
         .envs(vars.iter().copied())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn run_with(vars: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), vars, &["migrate"]);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -46,26 +55,27 @@ fn a_missing_config_file_exits_2() {
     assert_eq!(code, 2, "{stderr}");
 }
 
+fn keys_list(dir: &Path, kek: &str) -> Output {
+    tessera(
+        dir,
+        &[
+            ("TESSERA__KEYS__KEK", kek),
+            ("TESSERA__LOG__FILTER", "error"),
+        ],
+        &["keys", "list"],
+    )
+}
+
 #[test]
 fn a_wrong_kek_stops_startup_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |kek: &str| {
-        Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(["keys", "list"])
-            .current_dir(dir.path())
-            .env_clear()
-            .env("TESSERA__KEYS__KEK", kek)
-            .env("TESSERA__LOG__FILTER", "error")
-            .output()
-            .unwrap()
-    };
-    let first = run("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    let first = keys_list(dir.path(), KEK_A);
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    let wrong = run("HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=");
+    let wrong = keys_list(dir.path(), KEK_B);
     assert_eq!(wrong.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&wrong.stderr);
     assert!(
@@ -77,26 +87,21 @@ fn a_wrong_kek_stops_startup_with_a_clear_message() {
 #[test]
 fn the_embedded_default_creates_a_private_kek_and_its_database() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(["keys", "list"])
-        .current_dir(dir.path())
-        .env_clear()
-        .output()
-        .unwrap();
+    let out = tessera(dir.path(), &[], &["keys", "list"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("data/tessera.db").exists());
-    let kek = dir.path().join("keys/kek");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&kek).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        let mode = std::fs::metadata(dir.path().join("keys/kek"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -113,22 +118,14 @@ fn the_embedded_default_creates_a_private_kek_and_its_database() {
 #[test]
 fn rewrap_reseals_every_key_under_a_new_kek() {
     let dir = tempfile::tempdir().unwrap();
-    let old = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-    let new = "HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=";
-    std::fs::write(dir.path().join("new-kek"), format!("{new}\n")).unwrap();
-    let run = |kek: &str, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(args)
-            .current_dir(dir.path())
-            .env_clear()
-            .env("TESSERA__KEYS__KEK", kek)
-            .env("TESSERA__LOG__FILTER", "error")
-            .output()
-            .unwrap()
-    };
-    let before = run(old, &["keys", "list"]);
+    std::fs::write(dir.path().join("new-kek"), format!("{KEK_B}\n")).unwrap();
+    let before = keys_list(dir.path(), KEK_A);
     assert!(before.status.success());
-    let rewrap = run(old, &["keys", "rewrap", "--new-kek-file", "new-kek"]);
+    let rewrap = tessera(
+        dir.path(),
+        &[("TESSERA__KEYS__KEK", KEK_A)],
+        &["keys", "rewrap", "--new-kek-file", "new-kek"],
+    );
     assert!(
         rewrap.status.success(),
         "{}",
@@ -136,11 +133,11 @@ fn rewrap_reseals_every_key_under_a_new_kek() {
     );
     assert!(String::from_utf8_lossy(&rewrap.stdout).contains("re-sealed 2 keys"));
 
-    let after = run(new, &["keys", "list"]);
+    let after = keys_list(dir.path(), KEK_B);
     assert!(after.status.success(), "the new KEK opens the keys");
     assert_eq!(after.stdout, before.stdout, "the same keys, unchanged");
     assert_eq!(
-        run(old, &["keys", "list"]).status.code(),
+        keys_list(dir.path(), KEK_A).status.code(),
         Some(2),
         "the old KEK no longer does"
     );
