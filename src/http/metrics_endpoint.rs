@@ -4,6 +4,8 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::state::AppState;
 
+/// The key gauges are set here, from this replica's key ring, so they are true at
+/// every scrape whichever replica changed the keys.
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let ring = state.keys.ring();

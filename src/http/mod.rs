@@ -9,6 +9,7 @@ mod cookies;
 mod health;
 mod json_body;
 pub mod metrics_endpoint;
+mod oauth;
 pub mod openapi;
 pub mod request_metrics;
 mod well_known;
@@ -84,8 +85,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         ApiError::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
     }));
 }
-
-mod oauth;
 
 /// Rewrites any error response the framework produced (405, 413, ...) into the
 /// contract's JSON error body. Responses that already are JSON pass untouched.

@@ -161,7 +161,6 @@ impl KeyService {
         }
         let keys = self.store.signing_keys().await?;
         let ring = KeyRing::build(version, &keys, &self.kek)?;
-        self.metrics.observe_keys(&ring.state_counts);
         self.ring.store(Arc::new(ring));
         Ok(true)
     }
@@ -243,11 +242,6 @@ impl KeyService {
             }
         }
         self.reload().await?;
-        if let Some(at) = self.ring.load().current_activated_at {
-            self.metrics
-                .current_key_age
-                .set(now.saturating_sub(at).max(0));
-        }
         Ok(())
     }
 

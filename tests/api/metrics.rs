@@ -62,6 +62,8 @@ both_engines! {
         assert!(value(&scrape, "tessera_http_requests_total{method=\"POST\",route=\"/oauth/token\",status=\"200\"}") >= 2.0);
         assert_eq!(value(&scrape, "tessera_http_requests_total{method=\"GET\",route=\"/admin/users/{id}\",status=\"401\"}"), 1.0, "route pattern, not the raw path");
         assert!(!scrape.contains("12345"), "no raw ids in labels");
+        let age = value(&scrape, "tessera_signing_key_age_seconds");
+        assert!((0.0..60.0).contains(&age), "the key promoted by the rotation is fresh: {age}");
         assert!(scrape.contains("process_resident_memory_bytes"), "process metrics");
         assert!(scrape.contains("tessera_db_pool_connections"), "pool gauges");
 
