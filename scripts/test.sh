@@ -44,5 +44,8 @@ fi
 export TESSERA_TEST_PROMTOOL="$(command -v promtool)"
 echo "== engines: SQLite (temporary files) and PostgreSQL (${pg_url%%@*}@..., one database per test)"
 
-# A few test threads: each test runs a server with its own workers on this 2-core machine.
-cargo test --all-targets "$@" -- --test-threads="${TEST_THREADS:-4}"
+# A few test threads: each test runs a server with its own workers on this 2-core
+# machine. Set through the environment, because criterion's bench binary (run once
+# in test mode by --all-targets) refuses libtest's --test-threads flag.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
+cargo test --all-targets "$@"

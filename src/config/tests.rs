@@ -128,6 +128,17 @@ fn every_unsafe_or_malformed_value_names_its_key() {
             "1m",
             "keys.rotation_interval",
         ),
+        // Replicas must see a key change within 10 s: the reload period cannot exceed it.
+        (
+            "TESSERA__KEYS__RELOAD_INTERVAL",
+            "11s",
+            "keys.reload_interval",
+        ),
+        (
+            "TESSERA__KEYS__RELOAD_INTERVAL",
+            "0",
+            "keys.reload_interval",
+        ),
         ("TESSERA__SERVER__LISTEN", "localhost", "server.listen"),
         (
             "TESSERA__SERVER__LISTEN",

@@ -182,9 +182,11 @@ both_engines! {
         assert_eq!(keys.iter().filter(|k| k["state"] == "next").count(), 1, "one next key");
         assert_eq!(keys.len(), 3, "one rotation");
 
-        // Both replicas serve the same JWKS and sign with the same key within 10 s.
+        // Both replicas pick the change up through their own reload loop. The contract's
+        // 10 s comes from keys.reload_interval (5 s by default, over 10 s refused: see the
+        // config tests); the deadline here is only a liveness bound for a loaded CI box.
         let expected = a.jwks().await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let (b_now, app_now) = (b.jwks().await, app.jwks().await);
             if b_now == expected && app_now == expected {
@@ -193,7 +195,7 @@ both_engines! {
             let state = |jwks: &Value| if *jwks == expected { "converged" } else { "lagging" };
             assert!(
                 std::time::Instant::now() < deadline,
-                "not converged within 10 s: replica b (200ms reload) {}, replica app (default 5s reload) {}",
+                "not converged within 30 s: replica b (200ms reload) {}, replica app (default 5s reload) {}",
                 state(&b_now),
                 state(&app_now),
             );
