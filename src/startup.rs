@@ -152,7 +152,9 @@ pub async fn build_state(
         openapi: serde_json::to_vec(&crate::http::openapi::document())
             .expect("the OpenAPI document serializes")
             .into(),
-        jwks_cache_control: format!("public, max-age={}", settings.keys.jwks_max_age.as_secs()),
+        jwks_cache_control: format!("public, max-age={}", settings.keys.jwks_max_age.as_secs())
+            .try_into()
+            .expect("a number makes a valid header value"),
         settings: Arc::new(settings),
         store,
         keys,

@@ -21,7 +21,7 @@ pub struct AppState {
     /// For the pool gauges; every query goes through `store`.
     pub pool: sqlx::AnyPool,
     /// `public, max-age=<keys.jwks_max_age>`, formatted once.
-    pub jwks_cache_control: String,
+    pub jwks_cache_control: actix_web::http::header::HeaderValue,
     /// The OpenAPI document, serialized once at start-up.
     pub openapi: actix_web::web::Bytes,
 }

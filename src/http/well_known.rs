@@ -1,7 +1,7 @@
 //! The JWKS and the RFC 8414 discovery documents: served from memory, so they keep
 //! answering while the database is down.
 
-use actix_web::http::header::{self, ETag, EntityTag, Header, IfNoneMatch};
+use actix_web::http::header::{self, Header, IfNoneMatch};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,11 +22,10 @@ use crate::state::AppState;
 pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let ring = state.keys.ring();
     let jwks = &ring.jwks;
-    let tag = EntityTag::new_strong(jwks.etag.trim_matches('"').to_string());
     // RFC 9110 §13.1.2: If-None-Match compares weakly.
     let matched = match <IfNoneMatch as Header>::parse(&req) {
         Ok(IfNoneMatch::Any) => req.headers().contains_key(header::IF_NONE_MATCH),
-        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&jwks.tag)),
         Err(_) => false,
     };
     let mut response = if matched {
@@ -36,7 +35,7 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
     };
     response
         .insert_header((header::CACHE_CONTROL, state.jwks_cache_control.clone()))
-        .insert_header(ETag(tag));
+        .insert_header((header::ETAG, jwks.etag.clone()));
     if matched {
         response.finish()
     } else {

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use actix_web::http::header::{EntityTag, HeaderValue};
 use actix_web::web::Bytes;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -22,11 +23,13 @@ pub struct SigningKey {
     pub header_b64: String,
 }
 
-/// The JWKS document, ready to send, with its strong `ETag`.
+/// The JWKS document, ready to send, with its strong `ETag` as a header value and as
+/// the tag `If-None-Match` is compared with: nothing is built per request.
 #[derive(Debug, Clone)]
 pub struct Jwks {
     pub body: Bytes,
-    pub etag: String,
+    pub etag: HeaderValue,
+    pub tag: EntityTag,
 }
 
 #[derive(Debug)]
@@ -137,8 +140,10 @@ fn jwks_document(keys: &[StoredKey]) -> Jwks {
     };
     let body = serde_json::to_vec(&document).expect("JWKs serialize");
     let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+    let tag = EntityTag::new_strong(URL_SAFE_NO_PAD.encode(&digest.as_ref()[..18]));
     Jwks {
-        etag: format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..18])),
+        etag: HeaderValue::from_str(&tag.to_string()).expect("base64url is a valid header value"),
+        tag,
         body: Bytes::from(body),
     }
 }

@@ -115,10 +115,6 @@ impl KeyService {
         self.ring.load_full()
     }
 
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
     /// Every key with its state and timestamps, newest first.
     pub async fn list(&self) -> Result<Vec<StoredKey>, KeyError> {
         let mut keys = self.store.signing_keys().await?;
@@ -221,10 +217,10 @@ impl KeyService {
         Ok(())
     }
 
-    /// One maintenance pass: reload, retire expired `previous` keys, rotate when due.
+    /// One maintenance pass: retire expired `previous` keys, rotate when due, then
+    /// reload so this replica also picks up changes made elsewhere.
     /// Every replica runs it; the database's conditional updates let exactly one win.
     pub async fn maintain(&self) -> Result<(), KeyError> {
-        self.reload().await?;
         let keys = self.store.signing_keys().await?;
         let now = self.clock.unix();
         let retirements = lifecycle::plan_retirements(&self.policy, &keys, now);

@@ -67,12 +67,4 @@ impl SessionService {
             reuse_grace: secs(settings.reuse_grace),
         }
     }
-
-    pub fn tokens(&self) -> &TokenService {
-        &self.tokens
-    }
-
-    pub fn refresh_ttl(&self) -> i64 {
-        self.refresh_ttl
-    }
 }

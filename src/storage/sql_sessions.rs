@@ -21,6 +21,17 @@ fn user_from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
     })
 }
 
+fn family_from_row(row: &AnyRow) -> Result<FamilyRow, StoreError> {
+    Ok(FamilyRow {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        client_id: row.try_get("client_id")?,
+        scope: row.try_get("scope")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
 const USER_COLUMNS: &str =
     "id, email, password_hash, roles, disabled_at, sessions_revoked_at, created_at";
 
@@ -269,17 +280,7 @@ impl FamilyStore for SqlStore {
         .bind(hash.to_vec())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(FamilyRow {
-                id: row.try_get("id")?,
-                user_id: row.try_get("user_id")?,
-                client_id: row.try_get("client_id")?,
-                scope: row.try_get("scope")?,
-                expires_at: row.try_get("expires_at")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(family_from_row).transpose()
     }
 
     async fn revoke_family(
@@ -365,14 +366,7 @@ async fn finish_rotation(
     .bind(family_id)
     .fetch_one(&mut *tx)
     .await?;
-    let family = FamilyRow {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        client_id: row.try_get("client_id")?,
-        scope: row.try_get("scope")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    };
+    let family = family_from_row(&row)?;
     let disabled: Option<i64> = row.try_get("disabled_at")?;
     let outcome = if family.client_id.is_some() && family.client_id.as_deref() != client {
         RotateOutcome::WrongClient

@@ -106,10 +106,6 @@ impl TokenService {
         }
         Ok(claims)
     }
-
-    pub fn now(&self) -> i64 {
-        self.clock.unix()
-    }
 }
 
 /// A token that did not pass, or a database that could not say.
