@@ -1,0 +1,5 @@
+//! Resource bounds: huge bodies, many headers, slow and idle clients.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
