@@ -162,7 +162,7 @@ pub async fn build_state(
         sessions,
         metrics,
         clock,
-        pool: db.pool,
+        db,
     }))
 }
 

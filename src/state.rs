@@ -19,7 +19,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub clock: Arc<dyn Clock>,
     /// For the pool gauges; every query goes through `store`.
-    pub pool: sqlx::AnyPool,
+    pub db: crate::storage::Database,
     /// `public, max-age=<keys.jwks_max_age>`, formatted once.
     pub jwks_cache_control: actix_web::http::header::HeaderValue,
     /// The OpenAPI document, serialized once at start-up.

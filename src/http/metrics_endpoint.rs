@@ -16,7 +16,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             .current_key_age
             .set((state.clock.unix() - at).max(0));
     }
-    let pool = &state.pool;
+    let pool = &state.db.pool;
     state
         .metrics
         .db_pool_connections

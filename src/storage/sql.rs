@@ -1,28 +1,81 @@
 //! The one SQL implementation of the store traits. Both engines run the same text:
 //! `$n` parameters, `RETURNING`, `ON CONFLICT`, integer times.
 
+use std::future::Future;
+
 use async_trait::async_trait;
 use sqlx::{AnyPool, Row};
+use tokio::runtime::Handle;
 
 use super::{HealthStore, KeyChange, KeyStore, StoreError, StoredKey};
 use crate::keys::KeyState;
 
 #[derive(Clone)]
 pub struct SqlStore {
+    /// Reads.
     pub(super) pool: AnyPool,
+    /// Writes and read-then-write transactions (see `Database::writer`).
+    pub(super) writer: AnyPool,
+    /// The runtime that request-path database work runs on (see `at_home`).
+    home: Option<Handle>,
 }
 
 impl SqlStore {
-    pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+    /// A store whose request-path work runs on the runtime that creates it.
+    pub fn new(pool: AnyPool, writer: AnyPool) -> Self {
+        Self {
+            pool,
+            writer,
+            home: Handle::try_current().ok(),
+        }
+    }
+
+    /// Runs `work` on the store's home runtime. A pooled connection's socket belongs to
+    /// the reactor of the runtime that opened it, and actix gives every worker a
+    /// single-threaded runtime of its own: a worker using a connection another worker
+    /// opened is woken through that other thread on every round trip. On one
+    /// multi-thread home runtime a whole transaction stays on one reactor
+    /// (bench/refresh measured about +25% rotations/s). The work finishes even when
+    /// the request that started it is dropped, so a rotation is never cut in half.
+    pub(super) async fn at_home<T, F>(
+        &self,
+        work: impl FnOnce(SqlStore) -> F,
+    ) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(home) = &self.home else {
+            return work(self.clone()).await;
+        };
+        match home.spawn(work(self.clone())).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down: the process is going away.
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+        }
     }
 }
 
 #[async_trait]
 impl HealthStore for SqlStore {
+    /// Ready means able to record a session, so the probe commits a write: SQLite on a
+    /// disk that refuses writes still answers `SELECT 1` (and reads). The row ends as it
+    /// was, so no replica reloads its keys; it changes twice because SQLite does not
+    /// write a page whose content an update leaves unchanged.
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+        self.at_home(|s| async move {
+            let mut tx = s.writer.begin().await?;
+            for sql in [
+                "UPDATE keyset_version SET version = version + 1 WHERE id = 1",
+                "UPDATE keyset_version SET version = version - 1 WHERE id = 1",
+            ] {
+                sqlx::query(sql).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 }
 
@@ -82,7 +135,7 @@ impl KeyStore for SqlStore {
     }
 
     async fn change_keys(&self, change: &KeyChange) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // The version bump comes first: on SQLite it takes the write lock at once, so
         // two writers queue on the busy timeout instead of deadlocking on an upgrade.
         sqlx::query("UPDATE keyset_version SET version = version + 1 WHERE id = 1")
@@ -128,7 +181,7 @@ impl KeyStore for SqlStore {
     }
 
     async fn reseal_keys(&self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for (kid, blob) in sealed {
             sqlx::query("UPDATE signing_keys SET sealed_private = $1 WHERE kid = $2 AND sealed_private IS NOT NULL")
                 .bind(blob.clone())

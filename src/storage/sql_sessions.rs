@@ -49,7 +49,7 @@ impl UserStore for SqlStore {
         .bind(user.disabled_at)
         .bind(user.sessions_revoked_at)
         .bind(user.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -102,7 +102,7 @@ impl SqlStore {
         now: i64,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found = sqlx::query(user_update)
             .bind(now)
             .bind(id)
@@ -133,7 +133,7 @@ impl ClientStore for SqlStore {
             .bind(client.secret_hash.clone())
             .bind(client.scopes.join(" "))
             .bind(client.created_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -159,11 +159,26 @@ impl ClientStore for SqlStore {
     }
 }
 
-/// Spends a live token of a live family. Zero rows means: unknown, expired, dead, or spent.
+/// Spends a live token of a live family and returns what the access token needs, so
+/// a rotation is four round trips: BEGIN, this, the child's INSERT, COMMIT. Zero rows
+/// means: unknown, expired, dead, or spent. (Scalar subqueries, because SQLite's
+/// RETURNING cannot name other tables.)
 const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
     WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
     AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
-    RETURNING family_id";
+    RETURNING family_id AS id, \
+    (SELECT f.user_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS user_id, \
+    (SELECT f.client_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS client_id, \
+    (SELECT f.scope FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS scope, \
+    (SELECT f.expires_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS expires_at, \
+    (SELECT f.revoked_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS revoked_at, \
+    (SELECT u.roles FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS roles, \
+    (SELECT u.disabled_at FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS disabled_at";
+
+/// The same columns as `SPEND` returns, for the grace path.
+const FAMILY_FOR_ROTATION: &str =
+    "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at, u.roles, u.disabled_at \
+     FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = $1";
 
 /// The child inherits the family and never outlives the family's absolute expiry.
 const INSERT_CHILD: &str =
@@ -174,7 +189,7 @@ const INSERT_CHILD: &str =
 #[async_trait]
 impl FamilyStore for SqlStore {
     async fn start_family(&self, f: &NewFamily) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO refresh_families (id, user_id, client_id, scope, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -199,24 +214,125 @@ impl FamilyStore for SqlStore {
     }
 
     async fn rotate_refresh(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let (presented, child) = (r.presented.to_vec(), r.child.to_vec());
+        let client = r.client.map(str::to_owned);
+        let (now, idle_ttl, grace) = (r.now, r.idle_ttl, r.grace);
+        self.at_home(move |s| async move {
+            let rotation = Rotation {
+                presented: &presented,
+                client: client.as_deref(),
+                child: &child,
+                now,
+                idle_ttl,
+                grace,
+            };
+            s.rotate(&rotation).await
+        })
+        .await
+    }
+
+    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at FROM refresh_tokens t \
+             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+        )
+        .bind(hash.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(family_from_row).transpose()
+    }
+
+    async fn revoke_family(
+        &self,
+        family_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(family_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_token_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+        iat: i64,
+    ) -> Result<bool, StoreError> {
+        // Strictly before: a same-second login after revoke-all is a new family, and
+        // families are revoked too, so no earlier token slips through.
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
+             + (SELECT COUNT(*) FROM refresh_families WHERE id = $2 AND revoked_at IS NOT NULL) \
+             + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
+             AS dead",
+        )
+        .bind(jti)
+        .bind(sid.map(str::to_owned))
+        .bind(sub)
+        .bind(iat)
+        .fetch_one(&self.pool)
+        .await?;
+        let dead: i64 = row.try_get("dead")?;
+        Ok(dead > 0)
+    }
+
+    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        for sql in [
+            // Whole families past their absolute expiry, tokens included (ON DELETE CASCADE).
+            "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
+            // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
+            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
+            "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
+            "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
+             WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",
+        ] {
+            purged += sqlx::query(sql).bind(now).bind(batch).execute(&self.writer).await?.rows_affected();
+        }
+        Ok(purged)
+    }
+}
+
+impl SqlStore {
+    /// Spends the presented token and issues its child in one transaction; anything
+    /// else that token can be (reuse, grace, dead) is decided in the same transaction.
+    async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let mut tx = self.writer.begin().await?;
         let spent = sqlx::query(SPEND)
             .bind(r.now)
             .bind(r.presented.to_vec())
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(row) = spent {
-            let family_id: String = row.try_get("family_id")?;
+            let family = family_from_row(&row)?;
             insert_child(
                 &mut tx,
                 r.child,
                 r.presented,
                 r.now,
                 r.now + r.idle_ttl,
-                &family_id,
+                &family.id,
             )
             .await?;
-            return finish_rotation(tx, &family_id, r.client).await;
+            return finish_rotation(tx, family, &row, r.client).await;
         }
         let found = sqlx::query(
             "SELECT t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at FROM refresh_tokens t \
@@ -260,7 +376,12 @@ impl FamilyStore for SqlStore {
                     &family_id,
                 )
                 .await?;
-                return finish_rotation(tx, &family_id, r.client).await;
+                let row = sqlx::query(FAMILY_FOR_ROTATION)
+                    .bind(&family_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let family = family_from_row(&row)?;
+                return finish_rotation(tx, family, &row, r.client).await;
             }
         }
         sqlx::query("UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL")
@@ -271,102 +392,16 @@ impl FamilyStore for SqlStore {
         tx.commit().await?;
         Ok(RotateOutcome::Reused { family_id, user_id })
     }
-
-    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at FROM refresh_tokens t \
-             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
-        )
-        .bind(hash.to_vec())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(family_from_row).transpose()
-    }
-
-    async fn revoke_family(
-        &self,
-        family_id: &str,
-        now: i64,
-        reason: &str,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(reason)
-        .bind(family_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
-            .bind(jti)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn access_token_revoked(
-        &self,
-        jti: &str,
-        sid: Option<&str>,
-        sub: &str,
-        iat: i64,
-    ) -> Result<bool, StoreError> {
-        // Strictly before: a same-second login after revoke-all is a new family, and
-        // families are revoked too, so no earlier token slips through.
-        let row = sqlx::query(
-            "SELECT \
-               (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
-             + (SELECT COUNT(*) FROM refresh_families WHERE id = $2 AND revoked_at IS NOT NULL) \
-             + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
-             AS dead",
-        )
-        .bind(jti)
-        .bind(sid.map(str::to_owned))
-        .bind(sub)
-        .bind(iat)
-        .fetch_one(&self.pool)
-        .await?;
-        let dead: i64 = row.try_get("dead")?;
-        Ok(dead > 0)
-    }
-
-    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError> {
-        let mut purged = 0;
-        for sql in [
-            // Whole families past their absolute expiry, tokens included (ON DELETE CASCADE).
-            "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
-            // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
-            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
-            "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
-            "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
-             WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",
-        ] {
-            purged += sqlx::query(sql).bind(now).bind(batch).execute(&self.pool).await?.rows_affected();
-        }
-        Ok(purged)
-    }
 }
 
-/// Reads what the new access token needs, in the rotation's own transaction, and
-/// commits only if the presenting client may use this family and the user is active.
+/// Commits the rotation only if the presenting client may use this family and the
+/// user is active; `row` carries the user's `roles` and `disabled_at`.
 async fn finish_rotation(
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
-    family_id: &str,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    family: FamilyRow,
+    row: &AnyRow,
     client: Option<&str>,
 ) -> Result<RotateOutcome, StoreError> {
-    let row = sqlx::query(
-        "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at, u.roles, u.disabled_at \
-         FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = $1",
-    )
-    .bind(family_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let family = family_from_row(&row)?;
     let disabled: Option<i64> = row.try_get("disabled_at")?;
     let outcome = if family.client_id.is_some() && family.client_id.as_deref() != client {
         RotateOutcome::WrongClient
@@ -428,7 +463,7 @@ impl ThrottleStore for SqlStore {
         .bind(window)
         .bind(limit)
         .bind(block)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         let until: Option<i64> = row.try_get("blocked_until")?;
         Ok(until.filter(|&t| t > now))
@@ -451,7 +486,7 @@ impl ThrottleStore for SqlStore {
     async fn clear_failures(&self, subject: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_throttle WHERE subject = $1")
             .bind(subject)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

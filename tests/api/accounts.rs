@@ -10,7 +10,7 @@ use crate::helpers::*;
 async fn count(app: &TestApp, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table}");
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_one(&app.app.pool)
+        .fetch_one(&app.app.db.pool)
         .await
         .unwrap()
         .get("n")

@@ -283,6 +283,34 @@ both_engines! {
 }
 
 both_engines! {
+    async fn fifty_failures_from_one_address_throttle_every_account_from_it(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        // Fifty different accounts, so no account limit (5) is what trips.
+        for attempt in 1..=50 {
+            let email = format!("guess-{attempt}@example.com");
+            let res = app.login_with(&TestApp::fresh_client(), &email, "wrong-password-123").await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "failed attempt {attempt}");
+        }
+
+        let right = app.login_with(&TestApp::fresh_client(), EMAIL, PASSWORD).await;
+        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS, "the address is blocked, the right password included");
+        let retry_after: u64 = right.headers()["retry-after"].to_str().unwrap().parse().expect("Retry-After in seconds");
+        assert!(retry_after > 300, "the address block (15 min) is longer than an account's: {retry_after}");
+        assert_json_error(right, StatusCode::TOO_MANY_REQUESTS).await;
+
+        let grant = app
+            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None, None)
+            .await;
+        assert_eq!(grant.status(), StatusCode::TOO_MANY_REQUESTS, "the password grant shares the address limit");
+
+        // The block ends: after 15 minutes the same address logs in again.
+        app.clock.advance(15 * 60 + 1);
+        let later = app.login_with(&TestApp::fresh_client(), EMAIL, PASSWORD).await;
+        assert_eq!(later.status(), StatusCode::OK);
+    }
+}
+
+both_engines! {
     async fn a_malformed_json_body_gets_a_json_400(app) {
         let broken = app
             .client

@@ -34,7 +34,7 @@ both_engines! {
             (app.client.post(app.url("/auth/login")).json(&json!({"email": "a@b.c", "password": "x".repeat(100 * 1024)})), StatusCode::PAYLOAD_TOO_LARGE),
             (app.client.post(app.url("/oauth/token")).header("content-type", "application/x-www-form-urlencoded").body("x".repeat(100 * 1024)), StatusCode::PAYLOAD_TOO_LARGE),
             (app.client.get(app.url("/no/such/route")), StatusCode::NOT_FOUND),
-            (app.client.delete(app.url("/healthz")), StatusCode::NOT_FOUND),
+            (app.client.delete(app.url("/healthz")), StatusCode::METHOD_NOT_ALLOWED),
             (app.client.get(app.url("/admin/users/x")), StatusCode::UNAUTHORIZED),
         ];
         for (req, status) in cases {
@@ -59,7 +59,8 @@ both_engines! {
 both_engines! {
     async fn without_a_database_readyz_fails_and_the_jwks_still_serves(app) {
         let jwks = app.jwks().await;
-        app.app.pool.close().await;
+        app.app.db.pool.close().await;
+        app.app.db.writer.close().await;
 
         let ready = app.get("/readyz").await;
         assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -2,7 +2,7 @@
 //
 // express + jsonwebtoken + better-sqlite3, one process, doing per rotation exactly
 // what tessera's store does (src/storage/sql_sessions.rs): in one transaction SPEND
-// (UPDATE ... RETURNING family_id) and INSERT_CHILD (INSERT ... SELECT FROM
+// (UPDATE ... RETURNING the family and its user) and INSERT_CHILD (INSERT ... SELECT FROM
 // refresh_families), then one ES256 signature for the access token.
 //
 // It answers only what the benchmark needs:
@@ -52,7 +52,14 @@ const SPEND = db.prepare(
   'UPDATE refresh_tokens SET used_at = $1 ' +
   'WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 ' +
   'AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) ' +
-  'RETURNING family_id');
+  'RETURNING family_id AS id, ' +
+  '(SELECT f.user_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS user_id, ' +
+  '(SELECT f.client_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS client_id, ' +
+  '(SELECT f.scope FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS scope, ' +
+  '(SELECT f.expires_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS expires_at, ' +
+  '(SELECT f.revoked_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS revoked_at, ' +
+  '(SELECT u.roles FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS roles, ' +
+  '(SELECT u.disabled_at FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS disabled_at');
 const INSERT_CHILD = db.prepare(
   'INSERT INTO refresh_tokens (hash, family_id, parent_hash, created_at, expires_at) ' +
   'SELECT $1, id, $2, $3, CASE WHEN $4 < expires_at THEN $4 ELSE expires_at END ' +
@@ -70,8 +77,8 @@ db.prepare(
 const rotate = db.transaction((now, presentedHash, childHash) => {
   const spent = SPEND.get({ 1: now, 2: presentedHash });
   if (!spent) return null;
-  INSERT_CHILD.run({ 1: childHash, 2: presentedHash, 3: now, 4: now + IDLE_TTL, 5: spent.family_id });
-  return spent.family_id;
+  INSERT_CHILD.run({ 1: childHash, 2: presentedHash, 3: now, 4: now + IDLE_TTL, 5: spent.id });
+  return spent.id;
 });
 
 const startFamily = db.transaction((familyId, now, hash) => {

@@ -3,7 +3,7 @@
 //! N tasks, each with its own refresh-token chain, rotate in a tight loop with exactly
 //! the statements of tessera's `rotate_refresh` happy path (src/storage/sql_sessions.rs):
 //!
-//!   BEGIN; SPEND (UPDATE refresh_tokens ... RETURNING family_id);
+//!   BEGIN; SPEND (UPDATE refresh_tokens ... RETURNING the family and its user);
 //!   INSERT_CHILD (INSERT INTO refresh_tokens ... SELECT ... FROM refresh_families); COMMIT
 //!
 //! on a native `SqlitePool` / `PgPool` (not the Any driver), against a database migrated
@@ -45,7 +45,14 @@ use sqlx::{ConnectOptions, Connection, Executor, PgPool, Row, SqlitePool};
 const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
     WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
     AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
-    RETURNING family_id";
+    RETURNING family_id AS id, \
+    (SELECT f.user_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS user_id, \
+    (SELECT f.client_id FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS client_id, \
+    (SELECT f.scope FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS scope, \
+    (SELECT f.expires_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS expires_at, \
+    (SELECT f.revoked_at FROM refresh_families f WHERE f.id = refresh_tokens.family_id) AS revoked_at, \
+    (SELECT u.roles FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS roles, \
+    (SELECT u.disabled_at FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS disabled_at";
 
 /// Verbatim from tessera's src/storage/sql_sessions.rs.
 const INSERT_CHILD: &str =
@@ -218,7 +225,7 @@ macro_rules! rotation_loop {
                     tx.rollback().await?;
                     return Ok(false);
                 };
-                let family_id: String = row.try_get("family_id")?;
+                let family_id: String = row.try_get("id")?;
                 sqlx::query(INSERT_CHILD)
                     .bind(child.clone())
                     .bind(presented.clone())
