@@ -1,3 +1,5 @@
+use sqlx::sqlite::SqliteError;
+
 /// A storage failure. Unavailability (the database does not answer) is told apart
 /// so that callers can answer 503 with `Retry-After` instead of an opaque 500.
 #[derive(Debug, thiserror::Error)]
@@ -15,11 +17,20 @@ impl From<sqlx::Error> for StoreError {
         let unavailable = match &e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
             sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
-            // SQLite: busy beyond the timeout, locked, I/O error, disk full, cannot
-            // open, not a database; PostgreSQL: connection exceptions (08), operator
-            // intervention such as shutdown (57P), insufficient resources (53).
+            sqlx::Error::Database(db) if db.try_downcast_ref::<SqliteError>().is_some() => {
+                // SQLite reports extended codes (778 is SQLITE_IOERR_WRITE); the primary
+                // code is the low byte. Busy beyond the timeout, locked, read-only (the
+                // file or its disk), I/O error, disk full, cannot open, locking protocol,
+                // not a database.
+                db.code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15 | 26))
+            }
+            // PostgreSQL: connection exceptions (08), operator intervention such as
+            // shutdown (57P), insufficient resources (53), and a read-only transaction
+            // (25006: connected to a standby, e.g. during a failover).
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                matches!(code.as_ref(), "5" | "6" | "10" | "13" | "14" | "26")
+                code == "25006"
                     || ["08", "57P", "53"]
                         .iter()
                         .any(|class| code.starts_with(class))

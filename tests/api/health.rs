@@ -77,3 +77,45 @@ both_engines! {
         assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the process still runs");
     }
 }
+
+/// A failover leaves the pool talking to a read-only standby: PostgreSQL answers
+/// 25006 (read_only_sql_transaction), which must be a 503 like any outage, not a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_postgres_answers_503_and_recovers() {
+    let Some(app) = spawn_app(Engine::Postgres).await else {
+        eprintln!("skipped: set {POSTGRES_ENV} to run on PostgreSQL");
+        return;
+    };
+    let admin = std::env::var(POSTGRES_ENV).unwrap();
+    let name = app.db.url.rsplit('/').next().unwrap().to_owned();
+    // New sessions start read-only; killing the current ones makes the pool reconnect.
+    let set_read_only = |on: bool| {
+        let (admin, name) = (admin.clone(), name.clone());
+        async move {
+            run_postgres(&admin, &format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}")).await;
+            run_postgres(&admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await;
+        }
+    };
+    set_read_only(true).await;
+    // More attempts than pooled connections: the first ones may meet a killed
+    // connection (an I/O error), the rest reach a read-only session.
+    for attempt in 1..=8 {
+        let login = app.login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE, "attempt {attempt}");
+        assert!(login.headers().contains_key("retry-after"));
+        assert_eq!(login.json::<Value>().await.unwrap()["error"], "temporarily_unavailable");
+    }
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    set_read_only(false).await;
+    let mut recovered = false;
+    for _ in 0..20 {
+        if app.login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await.status() == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "logins work again once the database takes writes");
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}

@@ -60,7 +60,7 @@ impl TestDatabase {
     }
 }
 
-async fn run_postgres(admin_url: &str, sql: &str) {
+pub async fn run_postgres(admin_url: &str, sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin_url)
         .await
