@@ -174,7 +174,7 @@ impl From<KeyError> for ApiError {
             KeyError::Store(e) => e.into(),
             KeyError::TooEarly { retry_after } => Self::conflict(
                 "rotation_too_early",
-                format!("the next key has not been published for keys.jwks_max_age yet; retry in {retry_after}s"),
+                format!("the next key has not been served by every replica for keys.jwks_max_age yet; retry in {retry_after}s"),
             )
             .with_retry_after(u64::try_from(retry_after).unwrap_or(1)),
             KeyError::UnknownKey => Self::not_found("no signing key has that kid"),

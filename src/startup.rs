@@ -115,6 +115,7 @@ pub async fn build_state(
             policy: Policy::new(
                 settings.keys.jwks_max_age,
                 settings.tokens.access_ttl,
+                settings.keys.reload_interval,
                 settings.keys.rotation_interval,
             ),
             algorithm: settings.keys.algorithm,

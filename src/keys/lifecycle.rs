@@ -1,9 +1,12 @@
 //! The key lifecycle rules, as pure functions of the stored keys and the time.
 //!
-//! A key signs only after it has been published for `jwks_max_age`, so a verifier
-//! whose cached JWKS is at most that old already knows it. A `previous` key stays
-//! published for `access_ttl + jwks_max_age`, until every token it signed has
-//! expired and every cache has refetched.
+//! A key signs only after every replica has served it for `jwks_max_age`, so a
+//! verifier whose cached JWKS is at most that old already knows it, whichever replica
+//! it came from. A replica serves a new key only from its next reload, up to
+//! `reload_interval` after the key reached the database: the wait counts from then.
+//! A `previous` key stays published for `access_ttl + jwks_max_age` after the last
+//! replica stopped signing with it (again up to a reload late), until every token it
+//! signed has expired and every cache has refetched.
 
 use std::time::Duration;
 
@@ -11,10 +14,16 @@ use crate::storage::{KeyChange, KeyTransition, NewKey, StoredKey};
 
 use super::KeyState;
 
+/// Stored times are whole seconds, so a change made at 10.9 s reads as 10 s; and a
+/// replica's reload ends a little after its tick. Two seconds cover both.
+pub const PROPAGATION_SLACK: i64 = 2;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
     pub jwks_max_age: i64,
     pub access_ttl: i64,
+    /// How long a replica may go on with a key set the database has moved past.
+    pub reload_interval: i64,
     pub rotation_interval: Option<i64>,
 }
 
@@ -22,26 +31,42 @@ impl Policy {
     pub fn new(
         jwks_max_age: Duration,
         access_ttl: Duration,
+        reload_interval: Duration,
         rotation_interval: Option<Duration>,
     ) -> Self {
         let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         Self {
             jwks_max_age: secs(jwks_max_age),
             access_ttl: secs(access_ttl),
+            // Rounded up: a replica reloading every 200 ms is stale for up to 200 ms.
+            reload_interval: secs(reload_interval)
+                .saturating_add(i64::from(reload_interval.subsec_nanos() > 0)),
             rotation_interval: rotation_interval.map(secs),
         }
     }
 
-    /// When a `next` key has been published long enough to sign.
-    pub fn signable_at(&self, next: &StoredKey) -> i64 {
-        next.created_at.saturating_add(self.jwks_max_age)
+    /// How long after a key change reaches the database every replica acts on it.
+    pub fn propagation(&self) -> i64 {
+        self.reload_interval.saturating_add(PROPAGATION_SLACK)
     }
 
-    /// When a `previous` key may leave the JWKS.
+    /// How long a `next` key waits in the database before it may sign.
+    pub fn publication_wait(&self) -> i64 {
+        self.propagation().saturating_add(self.jwks_max_age)
+    }
+
+    /// When every replica has served a `next` key for `jwks_max_age`, so it may sign.
+    pub fn signable_at(&self, next: &StoredKey) -> i64 {
+        next.created_at.saturating_add(self.publication_wait())
+    }
+
+    /// When a `previous` key may leave the JWKS: a replica that has not reloaded yet
+    /// still signs with it, and its tokens live `access_ttl` after that.
     pub fn retirable_at(&self, previous: &StoredKey) -> i64 {
         previous
             .deactivated_at
             .unwrap_or(previous.created_at)
+            .saturating_add(self.propagation())
             .saturating_add(self.access_ttl)
             .saturating_add(self.jwks_max_age)
     }
@@ -77,7 +102,7 @@ fn transition(key: &StoredKey, to: KeyState, at: i64) -> KeyTransition {
 /// Why a change cannot be made now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The `next` key has not been published for `jwks_max_age` yet.
+    /// Some replica has not served the `next` key for `jwks_max_age` yet.
     TooEarly { retry_after: i64 },
     /// No such kid.
     UnknownKey,

@@ -110,6 +110,11 @@ impl KeyService {
         Ok(service)
     }
 
+    /// The lifecycle timetable this replica applies.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
     /// The key ring as it is now: lock-free, for every request.
     pub fn ring(&self) -> Arc<KeyRing> {
         self.ring.load_full()

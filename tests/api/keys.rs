@@ -52,7 +52,10 @@ both_engines! {
         assert!(early.headers().contains_key("retry-after"));
         assert_eq!(early.json::<Value>().await.unwrap()["error"], "rotation_too_early");
 
+        // Max-age after it was stored, a replica may have served it for less.
         app.clock.advance(MAX_AGE);
+        assert_eq!(rotate(&app, &admin, None).await.status(), StatusCode::CONFLICT);
+        app.clock.advance(app.app.keys.policy().propagation());
         let old_token = app.admin_token().await;
         assert_eq!(rotate(&app, &admin, None).await.status(), StatusCode::OK);
         let new_token = app.admin_token().await;
@@ -72,11 +75,13 @@ both_engines! {
 both_engines! {
     async fn previous_keys_retire_after_access_ttl_plus_max_age(app) {
         let admin = app.admin_token().await;
-        app.clock.advance(MAX_AGE);
+        let policy = app.app.keys.policy();
+        app.clock.advance(policy.publication_wait());
         assert_eq!(rotate(&app, &admin, None).await.status(), StatusCode::OK);
         let previous = app.kid_in_state(&admin, "previous").await;
 
-        app.clock.advance(ACCESS_TTL + MAX_AGE - 10);
+        // A replica that has not reloaded yet still signs with it for a while.
+        app.clock.advance(policy.propagation() + ACCESS_TTL + MAX_AGE - 10);
         app.app.keys.maintain().await.unwrap();
         assert!(published_kids(&app.jwks().await).contains(&previous), "still published");
 
@@ -93,7 +98,8 @@ both_engines! {
 both_engines! {
     async fn the_algorithm_changes_through_a_prepublished_next_key(app) {
         let admin = app.admin_token().await;
-        app.clock.advance(MAX_AGE);
+        let wait = app.app.keys.policy().publication_wait();
+        app.clock.advance(wait);
         assert_eq!(rotate(&app, &admin, Some(json!({"algorithm": "RS256"}))).await.status(), StatusCode::OK);
         let keys = app.admin_keys(&admin).await;
         let next = keys.iter().find(|k| k["state"] == "next").unwrap();
@@ -101,7 +107,7 @@ both_engines! {
         let current = keys.iter().find(|k| k["state"] == "current").unwrap();
         assert_eq!(current["alg"], "ES256", "RS256 signs only after its own pre-publication");
 
-        app.clock.advance(MAX_AGE);
+        app.clock.advance(wait);
         let admin = app.admin_token().await;
         assert_eq!(rotate(&app, &admin, None).await.status(), StatusCode::OK);
         let token = app.admin_token().await;
@@ -172,7 +178,7 @@ both_engines! {
         let fast = [("TESSERA__KEYS__RELOAD_INTERVAL", "200ms")];
         let a = spawn_on(app.db.clone(), app.engine, &fast, app.clock.clone()).await;
         let b = spawn_on(app.db.clone(), app.engine, &fast, app.clock.clone()).await;
-        app.clock.advance(MAX_AGE);
+        app.clock.advance(a.app.keys.policy().publication_wait());
         let admin = a.admin_token().await;
         let (ra, rb) = tokio::join!(rotate(&a, &admin, None), rotate(&b, &admin, None));
         let statuses = [ra.status(), rb.status()];

@@ -42,7 +42,7 @@ both_engines! {
         };
         assert_eq!(refresh(first.clone()).await.status(), StatusCode::OK);
         assert_eq!(refresh(first).await.status(), StatusCode::BAD_REQUEST, "reuse");
-        app.clock.advance(300);
+        app.clock.advance(app.app.keys.policy().publication_wait());
         let rotated = app.client.post(app.url("/admin/keys/rotate")).bearer_auth(&admin).send().await.unwrap();
         assert_eq!(rotated.status(), StatusCode::OK);
         app.get("/admin/users/12345").await;

@@ -224,7 +224,6 @@ async fn crash_and_restart(engine: Engine) {
         return;
     };
     let name = format!("{engine:?}").to_lowercase();
-    // A `next` key may sign at once, so rotations can follow each other during the burst.
     // A `next` key may sign 3 s after it was stored (nothing to wait for caches, one
     // reload, the slack), so the burst covers a rotation in a few seconds.
     let env = server_env(

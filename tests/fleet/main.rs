@@ -3,3 +3,8 @@
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+
+mod fleet;
+mod rotator;
+mod stream;
+mod verifier;

@@ -5,11 +5,15 @@ use crate::keys::{Algorithm, PublicJwk, PublicParams};
 
 const MAX_AGE: i64 = 300;
 const ACCESS: i64 = 900;
+const RELOAD: i64 = 5;
+/// From a key's arrival in the database until every replica serves it.
+const SPREAD: i64 = RELOAD + PROPAGATION_SLACK;
 
 fn policy() -> Policy {
     Policy {
         jwks_max_age: MAX_AGE,
         access_ttl: ACCESS,
+        reload_interval: RELOAD,
         rotation_interval: Some(86_400),
     }
 }
@@ -67,12 +71,20 @@ fn pair(next_created: i64) -> Vec<StoredKey> {
 }
 
 #[test]
-fn a_next_key_signs_only_after_jwks_max_age_in_the_jwks() {
+fn a_next_key_signs_only_after_every_replica_served_it_for_jwks_max_age() {
     let keys = pair(1_000);
-    let early = plan_rotation(&policy(), &keys, 1_000 + MAX_AGE - 1, new_key("new", 1_299));
-    assert_eq!(early.unwrap_err(), Refusal::TooEarly { retry_after: 1 });
+    // Exactly max-age after it reached the database, a replica that reloads late
+    // has served it for less: a cache filled from that replica would miss it.
+    let early = plan_rotation(&policy(), &keys, 1_000 + MAX_AGE, new_key("new", 1_300));
+    assert_eq!(
+        early.unwrap_err(),
+        Refusal::TooEarly {
+            retry_after: SPREAD
+        }
+    );
 
-    let change = plan_rotation(&policy(), &keys, 1_000 + MAX_AGE, new_key("new", 1_300)).unwrap();
+    let ready = 1_000 + SPREAD + MAX_AGE;
+    let change = plan_rotation(&policy(), &keys, ready, new_key("new", ready)).unwrap();
     let moves: Vec<_> = change
         .transitions
         .iter()
@@ -90,14 +102,14 @@ fn a_next_key_signs_only_after_jwks_max_age_in_the_jwks() {
 }
 
 #[test]
-fn previous_keys_stay_published_for_access_ttl_plus_max_age() {
+fn previous_keys_stay_published_for_access_ttl_plus_max_age_after_every_replica_stopped() {
     let keys = vec![stored("old", KeyState::Previous, 0, Some(0), Some(5_000))];
-    assert!(
-        plan_retirements(&policy(), &keys, 5_000 + ACCESS + MAX_AGE - 1)
-            .transitions
-            .is_empty()
-    );
-    let change = plan_retirements(&policy(), &keys, 5_000 + ACCESS + MAX_AGE);
+    // A replica that has not reloaded signs with it for up to SPREAD more.
+    let last_exp = 5_000 + SPREAD + ACCESS;
+    assert!(plan_retirements(&policy(), &keys, last_exp + MAX_AGE - 1)
+        .transitions
+        .is_empty());
+    let change = plan_retirements(&policy(), &keys, last_exp + MAX_AGE);
     assert_eq!(change.transitions.len(), 1);
     assert_eq!(change.transitions[0].to, KeyState::Retired);
 }
