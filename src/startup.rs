@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{KekSetting, Settings};
+use crate::http::conn_deadline;
 use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::{Kek, KeyError, KeyService};
@@ -213,10 +214,17 @@ impl Application {
                     .wrap(crate::http::json_errors())
                     .wrap(from_fn(crate::http::request_metrics::record))
                     .wrap(TracingLogger::default())
+                    .wrap(from_fn(conn_deadline::track))
             }
         })
         .workers(workers)
         .shutdown_timeout(shutdown)
+        // Slow clients: actix's own timers for the first head and for idle
+        // keep-alive, set here so that conn_deadline's budget matches them;
+        // conn_deadline times what they do not (later heads, bodies).
+        .keep_alive(conn_deadline::KEEP_ALIVE)
+        .client_request_timeout(conn_deadline::REQUEST_HEAD_TIMEOUT)
+        .on_connect(conn_deadline::on_connect)
         .listen(listener)?
         .run();
         let metrics_server = HttpServer::new(move || {

@@ -1,0 +1,138 @@
+//! A deadline on each connection for the phases actix does not time.
+//!
+//! actix times the first request head (`client_request_timeout`) and an idle
+//! kept-alive connection (`keep_alive`), nothing else: a client that sends
+//! the *next* request head one byte at a time (or one byte and then nothing),
+//! or a request body one byte at a time, holds its connection and file
+//! descriptor for ever (slowloris). Here every connection gets a watchdog:
+//! from a response to the next request's head it allows the keep-alive wait
+//! plus the head timeout, and from a head to its response [`REQUEST`]. When
+//! the deadline passes, the socket is shut down, which ends the connection as
+//! if the client had gone. tests/bounds drives these attacks.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::net::Shutdown;
+use std::os::fd::AsFd;
+use std::rc::Rc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use tokio::sync::Notify;
+use tokio::time::{sleep_until, Instant};
+
+/// How long a kept-alive connection may wait for its next request.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// How long a client has to send its first request head, from connecting.
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// From a response to the next request's head being read.
+const BETWEEN_REQUESTS: Duration = KEEP_ALIVE.saturating_add(REQUEST_HEAD_TIMEOUT);
+/// From a request's head to its response: reading a body of 64 KiB at most
+/// and handling it. Handlers take well under a second and the database gives
+/// up after a few; only a client trickling its body comes near this.
+pub const REQUEST: Duration = Duration::from_secs(30);
+
+struct Watch {
+    deadline: Cell<Instant>,
+    in_flight: Cell<usize>,
+    moved: Notify,
+}
+
+impl Watch {
+    fn set(&self, after: Duration) {
+        self.deadline.set(Instant::now() + after);
+        self.moved.notify_one();
+    }
+}
+
+/// The connection's watchdog; dropped with the connection, which stops it.
+struct ConnDeadline {
+    watch: Rc<Watch>,
+    // Owned here, not by the watchdog task, so that the descriptor closes
+    // together with actix's: the peer sees the connection end at once.
+    _socket: Rc<std::net::TcpStream>,
+    watchdog: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ConnDeadline {
+    fn drop(&mut self) {
+        self.watchdog.abort();
+    }
+}
+
+/// `HttpServer::on_connect`: starts the watchdog of a plain TCP connection.
+pub fn on_connect(io: &dyn Any, data: &mut Extensions) {
+    let Some(stream) = io.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    // A second descriptor of the same socket: shutting it down ends the
+    // connection actix holds, and it can never name another connection's socket.
+    let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
+        return;
+    };
+    let socket = Rc::new(std::net::TcpStream::from(fd));
+    let watch = Rc::new(Watch {
+        deadline: Cell::new(Instant::now() + BETWEEN_REQUESTS),
+        in_flight: Cell::new(0),
+        moved: Notify::new(),
+    });
+    let watchdog = actix_web::rt::spawn({
+        let watch = watch.clone();
+        let socket = Rc::downgrade(&socket);
+        async move {
+            loop {
+                tokio::select! {
+                    () = sleep_until(watch.deadline.get()) => {
+                        if Instant::now() >= watch.deadline.get() {
+                            tracing::debug!("connection over its deadline: closed");
+                            if let Some(socket) = socket.upgrade() {
+                                let _ = socket.shutdown(Shutdown::Both);
+                            }
+                            return;
+                        }
+                    }
+                    () = watch.moved.notified() => {}
+                }
+            }
+        }
+    });
+    data.insert(ConnDeadline {
+        watch,
+        _socket: socket,
+        watchdog,
+    });
+}
+
+/// Marks a request in flight on its connection for as long as it is.
+struct InFlight(Rc<Watch>);
+
+impl InFlight {
+    fn start(watch: Rc<Watch>) -> Self {
+        watch.in_flight.set(watch.in_flight.get() + 1);
+        watch.set(REQUEST);
+        Self(watch)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let left = self.0.in_flight.get().saturating_sub(1);
+        self.0.in_flight.set(left);
+        if left == 0 {
+            self.0.set(BETWEEN_REQUESTS);
+        }
+    }
+}
+
+/// Middleware: moves the connection's deadline as its requests start and end.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let _in_flight = req
+        .conn_data::<ConnDeadline>()
+        .map(|c| InFlight::start(c.watch.clone()));
+    next.call(req).await
+}
