@@ -143,6 +143,7 @@ pub fn load_from(
         }
         builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
     }
+    check_env_names(env.as_ref())?;
     // Values stay text (no try_parsing): a password of digits must keep its leading zeros.
     let environment = config::Environment::with_prefix("TESSERA")
         .prefix_separator("__")
@@ -156,6 +157,31 @@ pub fn load_from(
         .try_deserialize()
         .map_err(|e| ConfigError::new(file_key(file), e.to_string()))?;
     validate::validate(raw)
+}
+
+/// The config crate reads a variable name as a path, where `x[99999999]` is an array
+/// index it allocates up to (found by fuzz/): only names a setting can have get through.
+fn check_env_names(env: Option<&HashMap<String, String>>) -> Result<(), ConfigError> {
+    let names: Vec<String> = match env {
+        Some(map) => map.keys().cloned().collect(),
+        None => std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect(),
+    };
+    for name in names {
+        // Matched as the config crate matches its prefix: case-insensitively.
+        let lower = name.to_lowercase();
+        let Some(rest) = lower.strip_prefix("tessera__") else {
+            continue;
+        };
+        if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(ConfigError::new(
+                name,
+                "is not a setting name: only letters, digits and _ may follow TESSERA__",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn file_key(file: Option<&Path>) -> String {
