@@ -49,3 +49,9 @@ echo "== engines: SQLite (temporary files) and PostgreSQL (${pg_url%%@*}@..., on
 # in test mode by --all-targets) refuses libtest's --test-threads flag.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
 cargo test --all-targets "$@"
+
+# API fuzzing: schemathesis against /openapi.json of the running binary, a bounded
+# number of examples with a fixed seed. It reuses the debug binary the tests just
+# built (overflow checks on) instead of compiling the release profile a second time;
+# `bash scripts/api-fuzz.sh` alone runs it against the release binary.
+CI=true API_FUZZ_PROFILE=dev bash scripts/api-fuzz.sh

@@ -4,16 +4,46 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::admin_guard::Admin;
+use super::json_body::JsonObject;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// Trimmed and lower-cased; one `@`, no spaces.
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// At least 12 characters and at most 1024 bytes of UTF-8.
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
     #[serde(default)]
+    #[schema(schema_with = role_list)]
     roles: Vec<String>,
+}
+
+/// A role is one word of letters, digits and `_-:.`, at most 64 bytes.
+fn role_list() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9_:.-]{1,64}$")),
+        )
+        .build()
+}
+
+/// RFC 6749 §3.3 scope tokens: printable ASCII but space, `"` and `\`.
+fn scope_list() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"^[\x21\x23-\x5B\x5D-\x7E]+$")),
+        )
+        .build()
 }
 
 #[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = crate::sessions::UserView), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 409, description = "email_taken", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody)))]
@@ -21,9 +51,9 @@ pub struct NewUser {
 pub async fn create_user(
     _admin: Admin,
     state: web::Data<AppState>,
-    body: web::Json<NewUser>,
+    body: JsonObject<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let user = state
         .sessions
         .create_user(&body.email, body.password, body.roles)
@@ -91,8 +121,11 @@ pub struct Revoked {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
+    /// Trimmed; 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = scope_list)]
     scopes: Vec<String>,
 }
 
@@ -107,9 +140,9 @@ pub struct CreatedClient {
 pub async fn create_client(
     _admin: Admin,
     state: web::Data<AppState>,
-    body: web::Json<NewClient>,
+    body: JsonObject<NewClient>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let created = state
         .sessions
         .create_client(&body.name, body.scopes)

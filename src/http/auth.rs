@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::admin_guard::{bearer_token, Bearer};
 use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
+use super::json_body::JsonObject;
 use crate::error::ApiError;
 use crate::sessions::{LoginFailure, RefreshFailure, Session};
 use crate::state::AppState;
@@ -68,9 +69,9 @@ fn with_session(
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let address = client_address(&req);
     let session = state
         .sessions
@@ -94,7 +95,7 @@ fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie")), responses((status = 200, description = "Rotated: new access token, new cookies", body = AccessTokenResponse), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"), ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"), ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh")), responses((status = 200, description = "Rotated: new access token, new cookies", body = AccessTokenResponse), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
@@ -116,7 +117,7 @@ pub async fn refresh(
     }
 }
 
-#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie")), responses((status = 204, description = "Family revoked, bearer denylisted, cookies cleared"), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"), ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"), ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh")), responses((status = 204, description = "Family revoked, bearer denylisted, cookies cleared"), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/logout")]
 pub async fn logout(
     req: HttpRequest,

@@ -10,6 +10,7 @@ mod cookies;
 mod health;
 mod json_body;
 pub mod metrics_endpoint;
+mod not_routed;
 mod oauth;
 pub mod openapi;
 pub mod request_metrics;
@@ -82,9 +83,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(admin_users::revoke_sessions)
     .service(admin_users::disable_user)
     .service(admin_users::create_client)
-    .default_service(web::to(|| async {
-        ApiError::for_status(actix_web::http::StatusCode::NOT_FOUND).error_response()
-    }));
+    .default_service(web::to(not_routed::answer));
 }
 
 /// Rewrites any error response the framework produced (405, 413, ...) into the

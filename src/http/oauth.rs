@@ -13,7 +13,9 @@ use crate::sessions::{AuthenticatedClient, ClientCredentials, RefreshFailure};
 use crate::state::AppState;
 use crate::tokens::Subject;
 
-#[derive(Deserialize, utoipa::ToSchema)]
+/// Read leniently, so a missing parameter gets an answer that names it; the document
+/// shows the stricter per-grant shapes of [`TokenRequest`].
+#[derive(Deserialize)]
 pub struct TokenForm {
     grant_type: Option<String>,
     username: Option<String>,
@@ -22,6 +24,41 @@ pub struct TokenForm {
     scope: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+}
+
+/// A token request: one shape per grant (RFC 6749 §4.3, §6, §4.4). Client credentials
+/// go in HTTP Basic or, as `client_id` with `client_secret`, in the form.
+#[derive(utoipa::ToSchema)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+#[allow(dead_code)] // The document's description of TokenForm, never built.
+pub enum TokenRequest {
+    Password {
+        username: String,
+        password: String,
+        /// Space-separated scope tokens (RFC 6749 §3.3), at most 1024 bytes.
+        #[schema(nullable = false)]
+        scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: String,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+    ClientCredentials {
+        /// Space-separated scope tokens, each granted to the client; all of them when absent.
+        #[schema(nullable = false)]
+        scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -60,13 +97,10 @@ fn presented_client(
             "malformed client authentication",
         )
     };
-    if let Some(value) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        if let Some((scheme, encoded)) = value.split_once(' ') {
-            if scheme.eq_ignore_ascii_case("basic") {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| malformed())?;
+        match value.split_once(' ') {
+            Some((scheme, encoded)) if scheme.eq_ignore_ascii_case("basic") => {
                 let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
                 let text = String::from_utf8(decoded).map_err(|_| malformed())?;
                 let (id, secret) = text.split_once(':').ok_or_else(malformed)?;
@@ -75,6 +109,11 @@ fn presented_client(
                     secret: secret.to_owned(),
                 }));
             }
+            // Not client authentication: introspection verifies a bearer on its own.
+            Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {}
+            // A credential this server cannot check is refused, never ignored in favour
+            // of others in the form.
+            _ => return Err(malformed()),
         }
     }
     match (form_id, form_secret) {
@@ -138,7 +177,7 @@ fn user_scope(requested: Option<&str>) -> Result<String, ApiError> {
     }
 }
 
-#[utoipa::path(tag = "oauth", request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "RFC 6749 §5.1", body = TokenResponse), (status = 400, description = "RFC 6749 §5.2", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(tag = "oauth", request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "RFC 6749 §5.1", body = TokenResponse), (status = 400, description = "RFC 6749 §5.2", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/oauth/token")]
 pub async fn token_endpoint(
     req: HttpRequest,
@@ -242,9 +281,14 @@ pub async fn token_endpoint(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenOnlyForm {
+    // Optional here so its absence gets a 400 that names it; required in the document.
+    #[schema(value_type = String)]
     token: Option<String>,
+    #[schema(nullable = false)]
     token_type_hint: Option<String>,
+    #[schema(nullable = false)]
     client_id: Option<String>,
+    #[schema(nullable = false)]
     client_secret: Option<String>,
 }
 
@@ -303,15 +347,19 @@ pub async fn introspect(
         form.client_secret.as_deref(),
     )
     .await?;
+    // A bearer that is sent must be valid even when the client's credentials would do.
+    let bearer = match bearer_token(&req) {
+        Some(token) => Some(state.tokens.verify(token).await?),
+        None => None,
+    };
     if client.is_none() {
-        let token = bearer_token(&req).ok_or_else(|| {
+        let claims = bearer.ok_or_else(|| {
             oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "a registered client or an admin bearer token is required",
             )
         })?;
-        let claims = state.tokens.verify(token).await?;
         if !claims.has_role("admin") {
             return Err(ApiError::forbidden("the admin role is required"));
         }

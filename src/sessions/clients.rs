@@ -55,7 +55,7 @@ impl SessionService {
         scopes: Vec<String>,
     ) -> Result<NewClientSecret, ApiError> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 200 {
+        if name.is_empty() || name.chars().count() > 200 {
             return Err(ApiError::bad_request("name must be 1 to 200 characters"));
         }
         if let Some(bad) = scopes.iter().find(|s| !valid_scope_token(s)) {
