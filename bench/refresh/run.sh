@@ -273,6 +273,7 @@ INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at)
   SELECT randomblob(32), 'seed-' || i, $now, $now + 604800 FROM n;
 COMMIT;
 ANALYZE;
+PRAGMA wal_checkpoint(TRUNCATE);
 SQL
   else
     psql -q -v ON_ERROR_STOP=1 "$db_url" <<SQL >>"$WORK/seed.log"
