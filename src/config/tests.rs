@@ -251,7 +251,11 @@ fn rotation_can_be_turned_off() {
 #[test]
 fn variable_names_that_are_not_setting_names_are_refused_not_allocated() {
     // The config crate would read `[99999999]` as an array index and allocate up to it.
-    for name in ["TESSERA__X[99999999]", "TESSERA__X[-99999999]", "TESSERA__SERVER.LISTEN"] {
+    for name in [
+        "TESSERA__X[99999999]",
+        "TESSERA__X[-99999999]",
+        "TESSERA__SERVER.LISTEN",
+    ] {
         let e = error_of(&[(name, "1")]);
         assert_eq!(e.key, name);
     }

@@ -92,7 +92,11 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
     let set_read_only = |on: bool| {
         let (admin, name) = (admin.clone(), name.clone());
         async move {
-            run_postgres(&admin, &format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}")).await;
+            run_postgres(
+                &admin,
+                &format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}"),
+            )
+            .await;
             run_postgres(&admin, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await;
         }
     };
@@ -100,22 +104,42 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
     // More attempts than pooled connections: the first ones may meet a killed
     // connection (an I/O error), the rest reach a read-only session.
     for attempt in 1..=8 {
-        let login = app.login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE, "attempt {attempt}");
+        let login = app
+            .login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await;
+        assert_eq!(
+            login.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "attempt {attempt}"
+        );
         assert!(login.headers().contains_key("retry-after"));
-        assert_eq!(login.json::<Value>().await.unwrap()["error"], "temporarily_unavailable");
+        assert_eq!(
+            login.json::<Value>().await.unwrap()["error"],
+            "temporarily_unavailable"
+        );
     }
-    assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 
     set_read_only(false).await;
     let mut recovered = false;
     for _ in 0..20 {
-        if app.login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await.status() == StatusCode::OK {
+        if app
+            .login_with(&TestApp::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status()
+            == StatusCode::OK
+        {
             recovered = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(recovered, "logins work again once the database takes writes");
+    assert!(
+        recovered,
+        "logins work again once the database takes writes"
+    );
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }

@@ -191,19 +191,37 @@ both_engines! {
         // Both replicas pick the change up through their own reload loop. The contract's
         // 10 s comes from keys.reload_interval (5 s by default, over 10 s refused: see the
         // config tests); the deadline here is only a liveness bound for a loaded CI box.
-        let expected = a.jwks().await;
+        // What every replica must serve: the published keys as the database has them
+        // (not one replica's JWKS, which may itself lag when the other one rotated).
+        let mut expected: Vec<String> = keys
+            .iter()
+            .filter(|k| k["state"] != "retired" && k["state"] != "revoked")
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect();
+        expected.sort();
+        let kids = |jwks: Value| {
+            let mut kids: Vec<String> = jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect();
+            kids.sort();
+            kids
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
-            let (b_now, app_now) = (b.jwks().await, app.jwks().await);
-            if b_now == expected && app_now == expected {
+            let now = [kids(a.jwks().await), kids(b.jwks().await), kids(app.jwks().await)];
+            if now.iter().all(|k| *k == expected) {
                 break;
             }
-            let state = |jwks: &Value| if *jwks == expected { "converged" } else { "lagging" };
+            let state = |k: &Vec<String>| if *k == expected { "converged" } else { "lagging" };
             assert!(
                 std::time::Instant::now() < deadline,
-                "not converged within 30 s: replica b (200ms reload) {}, replica app (default 5s reload) {}",
-                state(&b_now),
-                state(&app_now),
+                "not converged within 30 s: replica a (200ms reload) {}, b (200ms) {}, app (default 5s) {}",
+                state(&now[0]),
+                state(&now[1]),
+                state(&now[2]),
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
