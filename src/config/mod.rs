@@ -141,6 +141,7 @@ pub fn load_from(
                 format!("{} is not a readable file", path.display()),
             ));
         }
+        check_file_keys(path)?;
         builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
     }
     check_env_names(env.as_ref())?;
@@ -178,6 +179,25 @@ fn check_env_names(env: Option<&HashMap<String, String>>) -> Result<(), ConfigEr
             return Err(ConfigError::new(
                 name,
                 "is not a setting name: only letters, digits and _ may follow TESSERA__",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The same hazard in a file: the config crate parses each top-level key as a path, so
+/// `"x[99999999]" = 1` would allocate up to that index.
+fn check_file_keys(path: &Path) -> Result<(), ConfigError> {
+    use config::Source;
+    let table = config::File::from(path)
+        .format(config::FileFormat::Toml)
+        .collect()
+        .map_err(|e| ConfigError::new(file_key(Some(path)), e.to_string()))?;
+    for key in table.keys() {
+        if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(ConfigError::new(
+                key.clone(),
+                "is not a setting name: only letters, digits and _ (use [section] tables)",
             ));
         }
     }

@@ -260,3 +260,13 @@ fn variable_names_that_are_not_setting_names_are_refused_not_allocated() {
         assert_eq!(e.key, name);
     }
 }
+
+#[test]
+fn file_keys_that_are_not_setting_names_are_refused_not_allocated() {
+    let f = file("\"x[99999999]\" = \"1\"\n");
+    let e = load_from(Some(f.path()), env(&[])).expect_err("refused");
+    assert_eq!(e.key, "x[99999999]");
+    // Sections still work.
+    let ok = file("[server]\nlisten = \"127.0.0.1:9999\"\n");
+    assert!(load_from(Some(ok.path()), env(&[])).is_ok());
+}
