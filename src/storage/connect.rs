@@ -48,12 +48,13 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Database, StoreError
     match &settings.url {
         DatabaseUrl::Sqlite(url) => {
             prepare_sqlite_file(url).await?;
-            let pool = sqlite_pool(pool_options(settings.max_connections), url).await?;
+            let pool =
+                sqlite_pool(pool_options(settings.max_connections), url, Access::Read).await?;
             // SQLite admits one writer at a time and makes the others retry in a
             // sleep loop (busy_timeout): under load, stalls of 100 ms and more. All of
             // this process's writes share one connection instead, and waiting writers
             // queue in order in the pool.
-            let writer = sqlite_pool(pool_options(1), url).await?;
+            let writer = sqlite_pool(pool_options(1), url, Access::Write).await?;
             Ok(Database {
                 pool,
                 writer,
@@ -93,9 +94,20 @@ fn pool_options(max_connections: u32) -> AnyPoolOptions {
         })
 }
 
-async fn sqlite_pool(options: AnyPoolOptions, url: &str) -> Result<AnyPool, StoreError> {
+/// What a SQLite pool's connections are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+async fn sqlite_pool(
+    options: AnyPoolOptions,
+    url: &str,
+    access: Access,
+) -> Result<AnyPool, StoreError> {
     let pool = options
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 // Per-connection settings; WAL was made permanent when the file was prepared.
                 // mmap: pages are read from the OS page cache shared by every connection,
@@ -108,9 +120,12 @@ async fn sqlite_pool(options: AnyPoolOptions, url: &str) -> Result<AnyPool, Stor
                 // SQLite opens a file it cannot write read-only, silently, and such a
                 // connection stays read-only after the disk recovers. A write that is
                 // rolled back (it touches nothing) refuses that connection, so the pool
-                // tries again later instead of keeping it.
-                conn.execute("BEGIN; PRAGMA user_version = 0; ROLLBACK;")
-                    .await?;
+                // tries again later instead of keeping it. Readers only read: they
+                // keep opening, so reads go on while writes fail.
+                if access == Access::Write {
+                    conn.execute("BEGIN; PRAGMA user_version = 0; ROLLBACK;")
+                        .await?;
+                }
                 Ok(())
             })
         })
@@ -118,11 +133,14 @@ async fn sqlite_pool(options: AnyPoolOptions, url: &str) -> Result<AnyPool, Stor
         // transaction back itself, but sqlx still counts it as open, its ROLLBACK then
         // fails too, and every later "transaction" on the connection is a savepoint
         // inside one that never commits: writes answered 200 and never reached the
-        // disk (tests/faults/outage.rs). Such a connection is closed, not reused. The
-        // ping waits for the rollback sqlx queued when the transaction was dropped.
+        // disk (tests/faults/outage.rs). Such a connection is closed, not reused.
+        // Only a connection released inside a transaction pays a round trip: the ping
+        // waits for the rollback sqlx queued when the transaction was dropped.
         .after_release(|conn, _| {
             Box::pin(async move {
-                conn.ping().await?;
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
                 Ok(!conn.is_in_transaction())
             })
         })
