@@ -1,8 +1,8 @@
 //! The Prometheus registry and every metric family the contract names.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::keys::KeyState;
@@ -15,6 +15,8 @@ pub struct Metrics {
     pub tokens_issued: IntCounterVec,
     pub refresh_rotations: IntCounter,
     pub refresh_reuse_detected: IntCounter,
+    /// Beyond the contract: how many rotations each group commit carried.
+    pub refresh_group_commit_size: Histogram,
     pub families_revoked: IntCounterVec,
     pub key_rotations: IntCounterVec,
     pub signing_keys: IntGaugeVec,
@@ -80,7 +82,19 @@ impl Metrics {
         registry
             .register(Box::new(http_duration.clone()))
             .expect("unique metric");
+        let refresh_group_commit_size = Histogram::with_opts(
+            HistogramOpts::new(
+                "tessera_refresh_group_commit_size",
+                "Refresh rotations committed together in one transaction",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(refresh_group_commit_size.clone()))
+            .expect("unique metric");
         Self {
+            refresh_group_commit_size,
             tokens_issued: counter_vec(
                 &registry,
                 "tessera_tokens_issued_total",

@@ -106,8 +106,8 @@ pub async fn build_state(
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<AppState>, StartupError> {
     let db = open_database(&settings).await?;
-    let store = db.store();
     let metrics = Metrics::new();
+    let store = db.store(metrics.refresh_group_commit_size.clone());
     let kek = resolve_kek(&settings.keys.kek)?;
     let keys = KeyService::start(
         store.clone(),

@@ -8,6 +8,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
+use super::checkpoint;
 use super::sql::SqlStore;
 use super::{SharedStore, StoreError};
 use crate::config::{DatabaseSettings, DatabaseUrl};
@@ -29,8 +30,21 @@ pub struct Database {
 }
 
 impl Database {
-    pub fn store(&self) -> SharedStore {
-        Arc::new(SqlStore::new(self.pool.clone(), self.writer.clone()))
+    /// The store over these pools; `group_commit_sizes` observes how many refresh
+    /// rotations each group commit carries.
+    pub fn store(&self, group_commit_sizes: prometheus::Histogram) -> SharedStore {
+        // Group commit: SQLite has one writer, so one batch at a time; on PostgreSQL a
+        // second batch forms while the first commits.
+        let lanes = match self.engine {
+            Engine::Sqlite => 1,
+            Engine::Postgres => 2,
+        };
+        Arc::new(SqlStore::new(
+            self.pool.clone(),
+            self.writer.clone(),
+            lanes,
+            group_commit_sizes,
+        ))
     }
 }
 
@@ -40,6 +54,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 /// How much of the SQLite file each connection maps (address space, not memory).
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+/// The WAL file's size once a checkpoint has emptied it.
+const SQLITE_WAL_KEEP_BYTES: u64 = 64 << 20;
 /// How long SQLite waits for a competing writer before reporting "busy".
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
@@ -55,6 +71,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<Database, StoreError
             // this process's writes share one connection instead, and waiting writers
             // queue in order in the pool.
             let writer = sqlite_pool(pool_options(1), url, Access::Write).await?;
+            checkpoint::spawn(sqlite_pool(pool_options(1), url, Access::Read).await?);
             Ok(Database {
                 pool,
                 writer,
@@ -125,6 +142,12 @@ async fn sqlite_pool(
                 if access == Access::Write {
                     conn.execute("BEGIN; PRAGMA user_version = 0; ROLLBACK;")
                         .await?;
+                    // Checkpoints are `checkpoint::spawn`'s; a WAL that grew under load
+                    // is cut back to this size when it starts over.
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {SQLITE_WAL_KEEP_BYTES};"
+                    )))
+                    .await?;
                 }
                 Ok(())
             })

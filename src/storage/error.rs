@@ -46,6 +46,16 @@ impl From<sqlx::Error> for StoreError {
 }
 
 impl StoreError {
+    /// The same failure, for another caller that shared the failed operation.
+    pub fn again(&self) -> Self {
+        let same = |e: &sqlx::Error| sqlx::Error::Protocol(e.to_string());
+        match self {
+            Self::Unavailable(e) => Self::Unavailable(same(e)),
+            Self::Query(e) => Self::Query(same(e)),
+            Self::Corrupt(what) => Self::Corrupt(what.clone()),
+        }
+    }
+
     /// A unique-constraint violation: a concurrent writer won the race.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Query(sqlx::Error::Database(db)) if db.is_unique_violation())

@@ -1,8 +1,10 @@
 //! Persistence behind traits: one implementation serves SQLite and PostgreSQL with
 //! the same SQL text, chosen once from the `database.url` scheme.
 
+mod checkpoint;
 mod connect;
 mod error;
+mod group_commit;
 mod keys;
 mod models;
 mod sessions;

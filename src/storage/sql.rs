@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use sqlx::{AnyPool, Row};
 use tokio::runtime::Handle;
 
+use super::group_commit::RotationQueue;
 use super::{HealthStore, KeyChange, KeyStore, StoreError, StoredKey};
 use crate::keys::KeyState;
 
@@ -18,16 +19,39 @@ pub struct SqlStore {
     pub(super) writer: AnyPool,
     /// The runtime that request-path database work runs on (see `at_home`).
     home: Option<Handle>,
+    /// Where rotations queue for group commit; `None` rotates each on its own.
+    rotations: Option<RotationQueue>,
 }
 
 impl SqlStore {
-    /// A store whose request-path work runs on the runtime that creates it.
-    pub fn new(pool: AnyPool, writer: AnyPool) -> Self {
-        Self {
+    /// A store whose request-path work, and `rotation_lanes` group-commit loops (0:
+    /// no group commit), run on the runtime that creates it.
+    pub fn new(
+        pool: AnyPool,
+        writer: AnyPool,
+        rotation_lanes: usize,
+        group_commit_sizes: prometheus::Histogram,
+    ) -> Self {
+        let mut store = Self {
             pool,
             writer,
             home: Handle::try_current().ok(),
+            rotations: None,
+        };
+        if let Some(home) = store.home.clone().filter(|_| rotation_lanes > 0) {
+            store.rotations = Some(RotationQueue::start(
+                store.clone(),
+                rotation_lanes,
+                group_commit_sizes,
+                &home,
+            ));
         }
+        store
+    }
+
+    /// Where rotations queue, if they are group-committed.
+    pub(super) fn rotation_queue(&self) -> Option<&RotationQueue> {
+        self.rotations.as_ref()
     }
 
     /// Runs `work` on the store's home runtime. A pooled connection's socket belongs to

@@ -21,7 +21,7 @@ fn user_from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
     })
 }
 
-fn family_from_row(row: &AnyRow) -> Result<FamilyRow, StoreError> {
+pub(super) fn family_from_row(row: &AnyRow) -> Result<FamilyRow, StoreError> {
     Ok(FamilyRow {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -163,7 +163,7 @@ impl ClientStore for SqlStore {
 /// a rotation is four round trips: BEGIN, this, the child's INSERT, COMMIT. Zero rows
 /// means: unknown, expired, dead, or spent. (Scalar subqueries, because SQLite's
 /// RETURNING cannot name other tables.)
-const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
+pub(super) const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
     WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
     AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
     RETURNING family_id AS id, \
@@ -176,7 +176,7 @@ const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
     (SELECT u.disabled_at FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = refresh_tokens.family_id) AS disabled_at";
 
 /// The same columns as `SPEND` returns, for the grace path.
-const FAMILY_FOR_ROTATION: &str =
+pub(super) const FAMILY_FOR_ROTATION: &str =
     "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at, u.roles, u.disabled_at \
      FROM refresh_families f JOIN users u ON u.id = f.user_id WHERE f.id = $1";
 
@@ -214,6 +214,9 @@ impl FamilyStore for SqlStore {
     }
 
     async fn rotate_refresh(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        if let Some(queue) = self.rotation_queue() {
+            return queue.rotate(r).await;
+        }
         let (presented, child) = (r.presented.to_vec(), r.child.to_vec());
         let client = r.client.map(str::to_owned);
         let (now, idle_ttl, grace) = (r.now, r.idle_ttl, r.grace);
@@ -314,7 +317,7 @@ impl FamilyStore for SqlStore {
 impl SqlStore {
     /// Spends the presented token and issues its child in one transaction; anything
     /// else that token can be (reuse, grace, dead) is decided in the same transaction.
-    async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+    pub(super) async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
         let mut tx = self.writer.begin().await?;
         let spent = sqlx::query(SPEND)
             .bind(r.now)
@@ -334,64 +337,74 @@ impl SqlStore {
             .await?;
             return finish_rotation(tx, family, &row, r.client).await;
         }
-        let found = sqlx::query(
-            "SELECT t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at FROM refresh_tokens t \
-             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+        settle_unspent(tx, r).await
+    }
+}
+
+/// Settles a presentation whose token `SPEND` did not spend: unknown or dead (nothing
+/// changes), the grace case (its unused child is spent instead), or reuse (the family
+/// is revoked), in the transaction `tx`.
+pub(super) async fn settle_unspent(
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    r: &Rotation<'_>,
+) -> Result<RotateOutcome, StoreError> {
+    let found = sqlx::query(
+        "SELECT t.family_id, t.used_at, f.user_id, f.revoked_at, f.expires_at FROM refresh_tokens t \
+         JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+    )
+    .bind(r.presented.to_vec())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = found else {
+        return Ok(RotateOutcome::Invalid);
+    };
+    let family_id: String = row.try_get("family_id")?;
+    let user_id: String = row.try_get("user_id")?;
+    let used_at: Option<i64> = row.try_get("used_at")?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+    let family_expires_at: i64 = row.try_get("expires_at")?;
+    let Some(used_at) = used_at else {
+        // Unused yet not spendable: expired or of a dead family.
+        return Ok(RotateOutcome::Invalid);
+    };
+    if revoked_at.is_some() || family_expires_at <= r.now {
+        return Ok(RotateOutcome::Invalid);
+    }
+    if r.grace > 0 && r.now - used_at <= r.grace {
+        // The client may have lost the answer: spend the unused child instead.
+        let child = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE parent_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",
         )
+        .bind(r.now)
         .bind(r.presented.to_vec())
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = found else {
-            return Ok(RotateOutcome::Invalid);
-        };
-        let family_id: String = row.try_get("family_id")?;
-        let user_id: String = row.try_get("user_id")?;
-        let used_at: Option<i64> = row.try_get("used_at")?;
-        let revoked_at: Option<i64> = row.try_get("revoked_at")?;
-        let family_expires_at: i64 = row.try_get("expires_at")?;
-        let Some(used_at) = used_at else {
-            // Unused yet not spendable: expired or of a dead family.
-            return Ok(RotateOutcome::Invalid);
-        };
-        if revoked_at.is_some() || family_expires_at <= r.now {
-            return Ok(RotateOutcome::Invalid);
-        }
-        if r.grace > 0 && r.now - used_at <= r.grace {
-            // The client may have lost the answer: spend the unused child instead.
-            let child = sqlx::query(
-                "UPDATE refresh_tokens SET used_at = $1 WHERE parent_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",
+        if let Some(child) = child {
+            let child_hash: Vec<u8> = child.try_get("hash")?;
+            insert_child(
+                &mut tx,
+                r.child,
+                &child_hash,
+                r.now,
+                r.now + r.idle_ttl,
+                &family_id,
             )
-            .bind(r.now)
-            .bind(r.presented.to_vec())
-            .fetch_optional(&mut *tx)
             .await?;
-            if let Some(child) = child {
-                let child_hash: Vec<u8> = child.try_get("hash")?;
-                insert_child(
-                    &mut tx,
-                    r.child,
-                    &child_hash,
-                    r.now,
-                    r.now + r.idle_ttl,
-                    &family_id,
-                )
+            let row = sqlx::query(FAMILY_FOR_ROTATION)
+                .bind(&family_id)
+                .fetch_one(&mut *tx)
                 .await?;
-                let row = sqlx::query(FAMILY_FOR_ROTATION)
-                    .bind(&family_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let family = family_from_row(&row)?;
-                return finish_rotation(tx, family, &row, r.client).await;
-            }
+            let family = family_from_row(&row)?;
+            return finish_rotation(tx, family, &row, r.client).await;
         }
-        sqlx::query("UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL")
-            .bind(r.now)
-            .bind(&family_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(RotateOutcome::Reused { family_id, user_id })
     }
+    sqlx::query("UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' WHERE id = $2 AND revoked_at IS NULL")
+        .bind(r.now)
+        .bind(&family_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(RotateOutcome::Reused { family_id, user_id })
 }
 
 /// Commits the rotation only if the presenting client may use this family and the
@@ -402,19 +415,34 @@ async fn finish_rotation(
     row: &AnyRow,
     client: Option<&str>,
 ) -> Result<RotateOutcome, StoreError> {
-    let disabled: Option<i64> = row.try_get("disabled_at")?;
-    let outcome = if family.client_id.is_some() && family.client_id.as_deref() != client {
-        RotateOutcome::WrongClient
-    } else if disabled.is_some() {
-        RotateOutcome::Invalid
-    } else {
-        let roles: String = row.try_get("roles")?;
-        let roles = roles.split_whitespace().map(str::to_owned).collect();
+    let outcome = verdict(family, row, client)?;
+    if matches!(outcome, RotateOutcome::Rotated { .. }) {
         tx.commit().await?;
-        return Ok(RotateOutcome::Rotated { family, roles });
-    };
-    tx.rollback().await?;
+    } else {
+        tx.rollback().await?;
+    }
     Ok(outcome)
+}
+
+/// What a spent token of `family` allows: the rotation, unless the family is bound
+/// to another client or the user is disabled (`row` carries `roles`, `disabled_at`).
+pub(super) fn verdict(
+    family: FamilyRow,
+    row: &AnyRow,
+    client: Option<&str>,
+) -> Result<RotateOutcome, StoreError> {
+    let disabled: Option<i64> = row.try_get("disabled_at")?;
+    Ok(
+        if family.client_id.is_some() && family.client_id.as_deref() != client {
+            RotateOutcome::WrongClient
+        } else if disabled.is_some() {
+            RotateOutcome::Invalid
+        } else {
+            let roles: String = row.try_get("roles")?;
+            let roles = roles.split_whitespace().map(str::to_owned).collect();
+            RotateOutcome::Rotated { family, roles }
+        },
+    )
 }
 
 async fn insert_child(

@@ -7,6 +7,7 @@ mod accounts;
 mod auth;
 mod config_exit;
 mod families;
+mod group_commit;
 mod health;
 mod keys;
 mod metrics;

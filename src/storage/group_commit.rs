@@ -1,0 +1,370 @@
+//! Group commit for refresh rotations. Concurrent rotations wait in one queue and a
+//! lane takes everything queued at once: one transaction spends all their tokens
+//! with one conditional UPDATE, stores all the children with one INSERT, and commits
+//! once. A rotation costs its share of four round trips and one commit instead of
+//! all of them (bench/refresh).
+//!
+//! Exactly one of concurrent presentations of a token still wins: a batch holds each
+//! token once (a repeat waits for the batch to commit, then meets the spent token like
+//! any later presentation), and the UPDATE only spends what is unspent, row by row,
+//! under the engine's own locking. Everything but the plain case (reuse, grace, dead
+//! or unknown tokens) is settled one by one after the batch, by the same code as an
+//! unbatched rotation.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use prometheus::Histogram;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::sql::SqlStore;
+use super::sql_sessions::{family_from_row, settle_unspent, verdict, FAMILY_FOR_ROTATION, SPEND};
+use super::{RotateOutcome, Rotation, StoreError};
+
+/// Batches never exceed this; the statements for a batch are padded up to a power of
+/// two, so each connection prepares at most a handful of statement texts.
+const MAX_BATCH: usize = 64;
+/// Rotations waiting beyond this are not queued: the caller gets a 503.
+const QUEUE_DEPTH: usize = 8 * 1024;
+
+/// One waiting rotation, owned so that it outlives the request that queued it: a
+/// rotation is never cut in half because its client hung up.
+pub(super) struct Job {
+    pub presented: Vec<u8>,
+    pub client: Option<String>,
+    pub child: Vec<u8>,
+    pub now: i64,
+    pub idle_ttl: i64,
+    pub grace: i64,
+    reply: oneshot::Sender<Result<RotateOutcome, StoreError>>,
+}
+
+impl Job {
+    fn rotation(&self) -> Rotation<'_> {
+        Rotation {
+            presented: &self.presented,
+            client: self.client.as_deref(),
+            child: &self.child,
+            now: self.now,
+            idle_ttl: self.idle_ttl,
+            grace: self.grace,
+        }
+    }
+
+    fn answer(self, outcome: Result<RotateOutcome, StoreError>) {
+        // The request may be gone; its rotation is done all the same.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+/// The queue's sending side; lanes stop when the last one is dropped.
+#[derive(Clone)]
+pub(super) struct RotationQueue {
+    sender: mpsc::Sender<Job>,
+}
+
+impl RotationQueue {
+    /// Starts `lanes` batch loops on `home`; `store` must not hold this queue.
+    /// `sizes` observes the number of rotations each batch carried.
+    pub fn start(store: SqlStore, lanes: usize, sizes: Histogram, home: &Handle) -> Self {
+        let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..lanes.max(1) {
+            home.spawn(lane(store.clone(), receiver.clone(), sizes.clone()));
+        }
+        Self { sender }
+    }
+
+    pub async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            presented: r.presented.to_vec(),
+            client: r.client.map(str::to_owned),
+            child: r.child.to_vec(),
+            now: r.now,
+            idle_ttl: r.idle_ttl,
+            grace: r.grace,
+            reply,
+        };
+        self.sender.try_send(job).map_err(|_| overloaded())?;
+        answer.await.map_err(|_| overloaded())?
+    }
+}
+
+/// The queue is full, or the runtime is going away: the client may try again.
+fn overloaded() -> StoreError {
+    StoreError::Unavailable(sqlx::Error::PoolTimedOut)
+}
+
+async fn lane(store: SqlStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, sizes: Histogram) {
+    loop {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        {
+            let mut receiver = receiver.lock().await;
+            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+                return;
+            }
+        }
+        sizes.observe(jobs.len() as f64);
+        run_batch(&store, jobs).await;
+    }
+}
+
+async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
+    // A token presented twice in one batch: the first presentation goes in, the
+    // others wait for the batch and then rotate on their own.
+    let mut seen = HashSet::new();
+    let (batch, repeats): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|j| seen.insert(j.presented.clone()));
+    let mut unspent = Vec::new();
+    let mut alone = Vec::new();
+    if batch.len() == 1 {
+        alone = batch;
+    } else {
+        match spend_all(store, &batch).await {
+            Ok(Spent {
+                outcomes,
+                committed,
+            }) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    match outcome {
+                        Some(outcome) => job.answer(match &committed {
+                            Ok(()) => Ok(outcome),
+                            Err(e) => Err(e.again()),
+                        }),
+                        None => unspent.push(job),
+                    }
+                }
+            }
+            // Nothing was written: each rotation runs again on its own, so each gets
+            // its own answer (and a deadlock between batches resolves itself).
+            Err(_) => alone = batch,
+        }
+    }
+    for job in unspent {
+        let outcome = settle_alone(store, &job.rotation()).await;
+        job.answer(outcome);
+    }
+    for job in alone.into_iter().chain(repeats) {
+        let outcome = store.rotate(&job.rotation()).await;
+        job.answer(outcome);
+    }
+}
+
+/// A token the batch could not spend cannot become spendable again, so only the rest
+/// of a rotation is left: reuse, grace, or a dead token.
+async fn settle_alone(store: &SqlStore, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+    let tx = store.writer.begin().await?;
+    settle_unspent(tx, r).await
+}
+
+/// What one batch transaction did: an outcome for every job whose token it spent
+/// (`None`: not spendable, settled one by one afterwards), and whether the commit held.
+struct Spent {
+    outcomes: Vec<Option<RotateOutcome>>,
+    committed: Result<(), StoreError>,
+}
+
+/// Spends every token of `batch` that is live and stores their children, in one
+/// transaction. `Err` means nothing was committed.
+async fn spend_all(store: &SqlStore, batch: &[Job]) -> Result<Spent, StoreError> {
+    let now = batch.iter().map(|j| j.now).max().unwrap_or_default();
+    let mut tx = store.writer.begin().await?;
+    let n = padded(batch.len());
+    let mut spend = sqlx::query(sqlx::AssertSqlSafe(spend_many_sql(n))).bind(now);
+    for i in 0..n {
+        spend = spend.bind(batch[i.min(batch.len() - 1)].presented.clone());
+    }
+    let spent: HashMap<Vec<u8>, String> = spend
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("hash")?, row.try_get("family_id")?)))
+        .collect::<Result<_, StoreError>>()?;
+    let families = families_of(&mut tx, spent.values()).await?;
+
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut children = Vec::new();
+    let mut refused = Vec::new();
+    for job in batch {
+        let Some(row) = spent.get(&job.presented).and_then(|id| families.get(id)) else {
+            outcomes.push(None);
+            continue;
+        };
+        let family = family_from_row(row)?;
+        let outcome = verdict(family, row, job.client.as_deref())?;
+        match &outcome {
+            RotateOutcome::Rotated { family, .. } => children.push(Child {
+                hash: job.child.clone(),
+                family_id: family.id.clone(),
+                parent: job.presented.clone(),
+                created_at: job.now,
+                expires_at: (job.now + job.idle_ttl).min(family.expires_at),
+            }),
+            // Refused rotations spend nothing.
+            _ => refused.push(job.presented.clone()),
+        }
+        outcomes.push(Some(outcome));
+    }
+    insert_children(&mut tx, &children).await?;
+    if !refused.is_empty() {
+        unspend(&mut tx, &refused).await?;
+    }
+    // A failed COMMIT may still have committed (the connection broke after the
+    // server did it): those rotations are not run again, they answer with the error.
+    let committed = tx.commit().await.map_err(StoreError::from);
+    Ok(Spent {
+        outcomes,
+        committed,
+    })
+}
+
+struct Child {
+    hash: Vec<u8>,
+    family_id: String,
+    parent: Vec<u8>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+/// The batch size rounded up to a power of two.
+fn padded(n: usize) -> usize {
+    n.next_power_of_two()
+}
+
+/// `SPEND` of `sql_sessions` for `n` tokens, returning only which token of which
+/// family each row is: the family columns come from one query per batch
+/// (`families_of`) instead of subqueries per row.
+fn spend_many_sql(n: usize) -> String {
+    let (update, _) = SPEND
+        .split_once(" RETURNING ")
+        .expect("SPEND returns columns");
+    let list = placeholders(2, n, 1);
+    format!(
+        "{} RETURNING hash, family_id",
+        update.replacen("WHERE hash = $2", &format!("WHERE hash IN ({list})"), 1)
+    )
+}
+
+/// The rows of `FAMILY_FOR_ROTATION` for each of `ids`, by family id.
+async fn families_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ids: impl Iterator<Item = &String>,
+) -> Result<HashMap<String, AnyRow>, StoreError> {
+    let ids: Vec<&String> = ids.collect::<HashSet<_>>().into_iter().collect();
+    let Some(last) = ids.last() else {
+        return Ok(HashMap::new());
+    };
+    let n = padded(ids.len());
+    let sql = FAMILY_FOR_ROTATION.replacen(
+        "WHERE f.id = $1",
+        &format!("WHERE f.id IN ({})", placeholders(1, n, 1)),
+        1,
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for i in 0..n {
+        query = query.bind((*ids.get(i).unwrap_or(last)).clone());
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|row| Ok((row.try_get("id")?, row)))
+        .collect()
+}
+
+/// `$first, $(first+step), ...` groups of `width` parameters, `n` of them, each in
+/// parentheses when `width > 1`.
+fn placeholders(first: usize, n: usize, width: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let group = (0..width)
+                .map(|k| format!("${}", first + i * width + k))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if width > 1 {
+                format!("({group})")
+            } else {
+                group
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn insert_children(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    children: &[Child],
+) -> Result<(), StoreError> {
+    let Some(last) = children.last() else {
+        return Ok(());
+    };
+    let n = padded(children.len());
+    // Padding repeats the last row, which ON CONFLICT skips; a child hash is 256
+    // random bits, so the row count still proves every child was stored.
+    let sql = format!(
+        "INSERT INTO refresh_tokens (hash, family_id, parent_hash, created_at, expires_at) \
+         VALUES {} ON CONFLICT (hash) DO NOTHING",
+        placeholders(1, n, 5)
+    );
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for i in 0..n {
+        let c = children.get(i).unwrap_or(last);
+        insert = insert
+            .bind(c.hash.clone())
+            .bind(c.family_id.clone())
+            .bind(c.parent.clone())
+            .bind(c.created_at)
+            .bind(c.expires_at);
+    }
+    let stored = insert.execute(&mut **tx).await?.rows_affected();
+    if stored != children.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "stored {stored} of {} refresh tokens",
+            children.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Puts back tokens whose rotation was refused (another client's family, a disabled
+/// user), as the unbatched rotation does by rolling back.
+async fn unspend(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hashes: &[Vec<u8>],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "UPDATE refresh_tokens SET used_at = NULL WHERE hash IN ({})",
+        placeholders(1, hashes.len(), 1)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for hash in hashes {
+        query = query.bind(hash.clone());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_parameter_once() {
+        assert_eq!(placeholders(2, 3, 1), "$2, $3, $4");
+        assert_eq!(placeholders(1, 2, 2), "($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn the_batch_spend_keeps_every_condition_of_the_single_one() {
+        let sql = spend_many_sql(4);
+        assert!(sql.contains("WHERE hash IN ($2, $3, $4, $5) AND used_at IS NULL"));
+        assert!(sql.ends_with("RETURNING hash, family_id"));
+        let (single, _) = SPEND.split_once(" RETURNING ").unwrap();
+        assert_eq!(sql.matches("$1").count(), single.matches("$1").count());
+    }
+}
