@@ -211,6 +211,7 @@ impl Application {
                     .configure(crate::http::configure)
                     .into_app()
                     .app_data(data.clone())
+                    .wrap(from_fn(crate::http::head::as_get))
                     .wrap(crate::http::json_errors())
                     .wrap(from_fn(crate::http::request_metrics::record))
                     .wrap(TracingLogger::default())

@@ -7,6 +7,7 @@ mod admin_users;
 mod auth;
 pub mod conn_deadline;
 mod cookies;
+pub mod head;
 mod health;
 mod json_body;
 pub mod metrics_endpoint;

@@ -22,7 +22,15 @@ fn resources() -> &'static [(ResourceDef, HeaderValue)] {
             .filter_map(|(path, item)| {
                 let methods: Vec<&str> = [
                     ("GET", &item.get),
-                    ("HEAD", &item.head),
+                    // Every GET resource answers HEAD (`head::as_get`).
+                    (
+                        "HEAD",
+                        if item.get.is_some() {
+                            &item.get
+                        } else {
+                            &item.head
+                        },
+                    ),
                     ("POST", &item.post),
                     ("PUT", &item.put),
                     ("PATCH", &item.patch),

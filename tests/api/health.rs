@@ -143,3 +143,23 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
     );
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
+
+both_engines! {
+    async fn head_answers_with_the_headers_of_get_and_no_body(app) {
+        for path in ["/.well-known/jwks.json", "/healthz", "/.well-known/openid-configuration"] {
+            let get = app.get(path).await;
+            let head = app.client.head(app.url(path)).send().await.unwrap();
+            assert_eq!(head.status(), StatusCode::OK, "{path}");
+            for name in ["content-type", "cache-control", "content-length"] {
+                assert_eq!(head.headers().get(name), get.headers().get(name), "{path} {name}");
+            }
+            assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
+        }
+        // HEAD is GET without the body: not a way into a POST-only resource.
+        let res = app.client.head(app.url("/auth/login")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(res.headers()["allow"], "POST");
+        let res = app.client.delete(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(res.headers()["allow"], "GET, HEAD");
+    }
+}
