@@ -285,6 +285,7 @@ INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at)
   SELECT sha256(('seed-' || i)::bytea), 'seed-' || i, $now, $now + 604800 FROM generate_series(1, $LARGE) i;
 COMMIT;
 VACUUM ANALYZE;
+CHECKPOINT;
 SQL
   fi
 }
@@ -318,7 +319,7 @@ measure_node() { # round (SQLite only)
   local round=$1 port url npid line s
   port=$(free_port); url=http://127.0.0.1:$port
   (cd "$BENCH_DIR/node" && exec env LISTEN_HOST=127.0.0.1 LISTEN_PORT=$port \
-      DB_PATH="$WORK/node-$round.db" MIGRATION="$ROOT/migrations/sqlite/0001_initial.sql" \
+      DB_PATH="$WORK/node-$round.db" MIGRATION="$ROOT/migrations/sqlite" \
       BENCH_EMAIL=$ADMIN_EMAIL BENCH_PASSWORD=$ADMIN_PASSWORD node server.js) \
       >>"$WORK/node.log" 2>&1 &
   npid=$!

@@ -177,7 +177,8 @@ async fn spend_all(store: &SqlStore, batch: &[Job]) -> Result<Spent, StoreError>
     let n = padded(batch.len());
     let mut spend = sqlx::query(sqlx::AssertSqlSafe(spend_many_sql(n))).bind(now);
     for i in 0..n {
-        spend = spend.bind(batch[i.min(batch.len() - 1)].presented.clone());
+        let job = &batch[i.min(batch.len() - 1)];
+        spend = spend.bind(job.presented.clone()).bind(job.child.clone());
     }
     let spent: HashMap<Vec<u8>, String> = spend
         .fetch_all(&mut *tx)
@@ -236,17 +237,31 @@ fn padded(n: usize) -> usize {
     n.next_power_of_two()
 }
 
-/// `SPEND` of `sql_sessions` for `n` tokens, returning only which token of which
-/// family each row is: the family columns come from one query per batch
-/// (`families_of`) instead of subqueries per row.
+/// `SPEND` of `sql_sessions` for `n` tokens (`$2, $4, ...`), each linked to its own
+/// child (`$3, $5, ...`), returning only which token of which family each row is: the
+/// family columns come from one query per batch (`families_of`) instead of subqueries
+/// per row.
 fn spend_many_sql(n: usize) -> String {
     let (update, _) = SPEND
         .split_once(" RETURNING ")
         .expect("SPEND returns columns");
-    let list = placeholders(2, n, 1);
+    let tokens = (0..n)
+        .map(|i| format!("${}", 2 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let links = (0..n)
+        .map(|i| format!("WHEN ${} THEN ${}", 2 + 2 * i, 3 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
         "{} RETURNING hash, family_id",
-        update.replacen("WHERE hash = $2", &format!("WHERE hash IN ({list})"), 1)
+        update
+            .replacen(
+                "child_hash = $3",
+                &format!("child_hash = CASE hash {links} END"),
+                1
+            )
+            .replacen("WHERE hash = $2", &format!("WHERE hash IN ({tokens})"), 1)
     )
 }
 
@@ -338,7 +353,7 @@ async fn unspend(
     hashes: &[Vec<u8>],
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "UPDATE refresh_tokens SET used_at = NULL WHERE hash IN ({})",
+        "UPDATE refresh_tokens SET used_at = NULL, child_hash = NULL WHERE hash IN ({})",
         placeholders(1, hashes.len(), 1)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -361,8 +376,12 @@ mod tests {
 
     #[test]
     fn the_batch_spend_keeps_every_condition_of_the_single_one() {
-        let sql = spend_many_sql(4);
-        assert!(sql.contains("WHERE hash IN ($2, $3, $4, $5) AND used_at IS NULL"));
+        let sql = spend_many_sql(2);
+        assert!(sql.starts_with("UPDATE refresh_tokens SET used_at = $1, child_hash = CASE hash WHEN $2 THEN $3 WHEN $4 THEN $5 END "), "{sql}");
+        assert!(
+            sql.contains("WHERE hash IN ($2, $4) AND used_at IS NULL"),
+            "{sql}"
+        );
         assert!(sql.ends_with("RETURNING hash, family_id"));
         let (single, _) = SPEND.split_once(" RETURNING ").unwrap();
         assert_eq!(sql.matches("$1").count(), single.matches("$1").count());

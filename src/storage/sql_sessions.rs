@@ -159,11 +159,11 @@ impl ClientStore for SqlStore {
     }
 }
 
-/// Spends a live token of a live family and returns what the access token needs, so
-/// a rotation is four round trips: BEGIN, this, the child's INSERT, COMMIT. Zero rows
-/// means: unknown, expired, dead, or spent. (Scalar subqueries, because SQLite's
-/// RETURNING cannot name other tables.)
-pub(super) const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
+/// Spends a live token of a live family, linking it to its child `$3`, and returns
+/// what the access token needs, so a rotation is four round trips: BEGIN, this, the
+/// child's INSERT, COMMIT. Zero rows means: unknown, expired, dead, or spent. (Scalar
+/// subqueries, because SQLite's RETURNING cannot name other tables.)
+pub(super) const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1, child_hash = $3 \
     WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
     AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
     RETURNING family_id AS id, \
@@ -322,6 +322,7 @@ impl SqlStore {
         let spent = sqlx::query(SPEND)
             .bind(r.now)
             .bind(r.presented.to_vec())
+            .bind(r.child.to_vec())
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(row) = spent {
@@ -373,10 +374,13 @@ pub(super) async fn settle_unspent(
     if r.grace > 0 && r.now - used_at <= r.grace {
         // The client may have lost the answer: spend the unused child instead.
         let child = sqlx::query(
-            "UPDATE refresh_tokens SET used_at = $1 WHERE parent_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING hash",
+            "UPDATE refresh_tokens SET used_at = $1, child_hash = $3 \
+             WHERE hash = (SELECT child_hash FROM refresh_tokens WHERE hash = $2) \
+             AND used_at IS NULL AND expires_at > $1 RETURNING hash",
         )
         .bind(r.now)
         .bind(r.presented.to_vec())
+        .bind(r.child.to_vec())
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(child) = child {

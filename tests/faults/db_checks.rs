@@ -55,8 +55,8 @@ pub async fn audit(url: &str) -> FamilyAudit {
         .await,
         spent_tokens_without_one_child: count(
             &mut conn,
-            "SELECT COUNT(*) FROM refresh_tokens t WHERE t.used_at IS NOT NULL AND \
-             (SELECT COUNT(*) FROM refresh_tokens c WHERE c.parent_hash = t.hash) <> 1",
+            "SELECT COUNT(*) FROM refresh_tokens t WHERE t.used_at IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM refresh_tokens c WHERE c.hash = t.child_hash AND c.parent_hash = t.hash)",
         )
         .await,
         families_without_tokens: count(

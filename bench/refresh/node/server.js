@@ -17,6 +17,7 @@
 
 const crypto = require('crypto');
 const fs = require('fs');
+const path = require('path');
 const express = require('express');
 const jwt = require('jsonwebtoken');
 const Database = require('better-sqlite3');
@@ -42,14 +43,18 @@ db.pragma('journal_mode = WAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
+// MIGRATION is a file or a directory of them (applied in name order), tessera's schema.
 if (MIGRATION && !db.prepare("SELECT name FROM sqlite_master WHERE name = 'refresh_tokens'").get()) {
-  db.exec(fs.readFileSync(MIGRATION, 'utf8'));
+  const files = fs.statSync(MIGRATION).isDirectory()
+    ? fs.readdirSync(MIGRATION).filter((f) => f.endsWith('.sql')).sort().map((f) => path.join(MIGRATION, f))
+    : [MIGRATION];
+  for (const file of files) db.exec(fs.readFileSync(file, 'utf8'));
 }
 
 // Identical statement text to tessera's SPEND and INSERT_CHILD ($n placeholders are
 // SQLite's numbered parameters too).
 const SPEND = db.prepare(
-  'UPDATE refresh_tokens SET used_at = $1 ' +
+  'UPDATE refresh_tokens SET used_at = $1, child_hash = $3 ' +
   'WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 ' +
   'AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) ' +
   'RETURNING family_id AS id, ' +
@@ -75,7 +80,7 @@ db.prepare(
 ).run(USER_ID, EMAIL, Math.floor(Date.now() / 1000));
 
 const rotate = db.transaction((now, presentedHash, childHash) => {
-  const spent = SPEND.get({ 1: now, 2: presentedHash });
+  const spent = SPEND.get({ 1: now, 2: presentedHash, 3: childHash });
   if (!spent) return null;
   INSERT_CHILD.run({ 1: childHash, 2: presentedHash, 3: now, 4: now + IDLE_TTL, 5: spent.id });
   return spent.id;

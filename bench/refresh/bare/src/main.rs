@@ -42,7 +42,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, Executor, PgPool, Row, SqlitePool};
 
 /// Verbatim from tessera's src/storage/sql_sessions.rs.
-const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1 \
+const SPEND: &str = "UPDATE refresh_tokens SET used_at = $1, child_hash = $3 \
     WHERE hash = $2 AND used_at IS NULL AND expires_at > $1 \
     AND family_id IN (SELECT id FROM refresh_families WHERE id = refresh_tokens.family_id AND revoked_at IS NULL AND expires_at > $1) \
     RETURNING family_id AS id, \
@@ -219,6 +219,7 @@ macro_rules! rotation_loop {
                 let spent = sqlx::query(SPEND)
                     .bind(now)
                     .bind(presented.clone())
+                    .bind(child.clone())
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(row) = spent else {
