@@ -25,6 +25,15 @@
 -- ---- main state (setup/done) ----------------------------------------------------
 local threads = {}
 
+-- DELAY_MS (optional): each connection waits this long before each request, for a
+-- steady probe (bench/login_pressure) instead of a closed loop that saturates the server.
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
+if delay_ms > 0 then
+   function delay()
+      return delay_ms
+   end
+end
+
 function setup(thread)
    threads[#threads + 1] = thread
    thread:set("thread_id", #threads)

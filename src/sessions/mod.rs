@@ -3,6 +3,7 @@
 
 mod clients;
 mod families;
+mod hashing_threads;
 mod housekeeping;
 mod introspect;
 mod login;

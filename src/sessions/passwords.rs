@@ -1,5 +1,6 @@
-//! argon2id with OWASP parameters, always on the blocking pool and never more
-//! hashes at once than leaves a core for serving requests.
+//! argon2id with OWASP parameters, on hashing threads of their own (at a lower
+//! priority than request handling) and never more hashes at once than leaves a core
+//! for serving requests.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::Semaphore;
 
+use super::hashing_threads::HashingThreads;
 use crate::error::ApiError;
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
@@ -19,6 +21,7 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    threads: HashingThreads,
     /// Verified against when the user does not exist, so both answers take as long.
     dummy_hash: Arc<String>,
 }
@@ -32,17 +35,21 @@ impl Default for PasswordHasher {
 impl PasswordHasher {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let at_once = cores.saturating_sub(1).max(1);
         Self {
-            permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+            // Admission before the queue: a request dropped while it waits never hashes.
+            permits: Arc::new(Semaphore::new(at_once)),
+            threads: HashingThreads::start(at_once),
             dummy_hash: Arc::new(hash_now("tessera-dummy-password").expect("hashing works")),
         }
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || hash_now(&password))
+        self.threads
+            .run(move || hash_now(&password))
             .await
-            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("password hashing panicked")))?
             .map_err(ApiError::internal)
     }
 
@@ -51,17 +58,19 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
-        let matched = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    argon2()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(ApiError::internal)?;
+        let matched = self
+            .threads
+            .run(move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| {
+                        argon2()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
+            })
+            .await
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("password verification panicked")))?;
         Ok(known && matched)
     }
 }
