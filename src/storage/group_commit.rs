@@ -140,6 +140,13 @@ async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
                     }
                 }
             }
+            // The database is not answering: running each rotation again would keep
+            // every caller waiting for the pool in turn. Each gets a 503 now.
+            Err(e @ StoreError::Unavailable(_)) => {
+                for job in batch {
+                    job.answer(Err(e.again()));
+                }
+            }
             // Nothing was written: each rotation runs again on its own, so each gets
             // its own answer (and a deadlock between batches resolves itself).
             Err(_) => alone = batch,
@@ -192,10 +199,15 @@ async fn spend_all(store: &SqlStore, batch: &[Job]) -> Result<Spent, StoreError>
     let mut children = Vec::new();
     let mut refused = Vec::new();
     for job in batch {
-        let Some(row) = spent.get(&job.presented).and_then(|id| families.get(id)) else {
+        let Some(family_id) = spent.get(&job.presented) else {
             outcomes.push(None);
             continue;
         };
+        // SPEND checked the family in this transaction; if it is gone anyway, nothing
+        // of the batch is kept rather than a token spent without its child.
+        let row = families
+            .get(family_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("family {family_id} vanished")))?;
         let family = family_from_row(row)?;
         let outcome = verdict(family, row, job.client.as_deref())?;
         match &outcome {
