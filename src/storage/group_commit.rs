@@ -1,8 +1,8 @@
 //! Group commit for refresh rotations. Concurrent rotations wait in one queue and a
 //! lane takes everything queued at once: one transaction spends all their tokens
-//! with one conditional UPDATE, stores all the children with one INSERT, and commits
-//! once. A rotation costs its share of four round trips and one commit instead of
-//! all of them (bench/refresh).
+//! with one conditional UPDATE, reads their families with one SELECT, stores all the
+//! children with one INSERT, and commits once. A rotation costs its share of five
+//! round trips and one commit instead of four and one of its own (bench/refresh).
 //!
 //! Exactly one of concurrent presentations of a token still wins: a batch holds each
 //! token once (a repeat waits for the batch to commit, then meets the spent token like
@@ -33,12 +33,12 @@ const QUEUE_DEPTH: usize = 8 * 1024;
 /// One waiting rotation, owned so that it outlives the request that queued it: a
 /// rotation is never cut in half because its client hung up.
 pub(super) struct Job {
-    pub presented: Vec<u8>,
-    pub client: Option<String>,
-    pub child: Vec<u8>,
-    pub now: i64,
-    pub idle_ttl: i64,
-    pub grace: i64,
+    presented: Vec<u8>,
+    client: Option<String>,
+    child: Vec<u8>,
+    now: i64,
+    idle_ttl: i64,
+    grace: i64,
     reply: oneshot::Sender<Result<RotateOutcome, StoreError>>,
 }
 
