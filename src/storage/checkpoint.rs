@@ -17,16 +17,14 @@ const EVERY: Duration = Duration::from_millis(50);
 /// checkpointer waits for a gap between write transactions and resets it.
 const RESTART_PAGES: i64 = 8 * 1024;
 
-/// Checkpoints the database of `pool` until the pool is closed.
+/// Checkpoints the database of `pool`, which is this task's own, for as long as the
+/// runtime runs.
 pub fn spawn(pool: AnyPool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if pool.is_closed() {
-                return;
-            }
             if let Err(e) = checkpoint_once(&pool).await {
                 // The write path reports an unwritable disk; here it is only a retry.
                 tracing::debug!(error = %e, "WAL checkpoint failed");
