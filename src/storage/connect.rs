@@ -56,6 +56,8 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
 /// The WAL file's size once a checkpoint has emptied it.
 const SQLITE_WAL_KEEP_BYTES: u64 = 64 << 20;
+/// Where the SQLite writer keeps statement journals and temporary tables.
+const WRITER_TEMP_STORE: &str = "PRAGMA temp_store = MEMORY";
 /// How long SQLite waits for a competing writer before reporting "busy".
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
@@ -133,12 +135,8 @@ async fn sqlite_pool(
                 // mmap: pages are read from the OS page cache shared by every connection,
                 // not copied into each connection's own 2 MB cache, which a database of a
                 // million families outgrows at once.
-                // temp_store: a statement that writes many rows (a group commit's)
-                // keeps its undo journal in a temporary file once past 64 KiB, a write
-                // system call per page; in memory it costs a few hundred KiB at most
-                // (bench/refresh: 11% more rotations on a million families).
                 conn.execute(sqlx::AssertSqlSafe(format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; PRAGMA temp_store = MEMORY;"
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = {SQLITE_MMAP_BYTES};"
                 )))
                 .await?;
                 // SQLite opens a file it cannot write read-only, silently, and such a
@@ -155,6 +153,13 @@ async fn sqlite_pool(
                         "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {SQLITE_WAL_KEEP_BYTES};"
                     )))
                     .await?;
+                    // A statement that writes many rows inside a transaction (a group
+                    // commit's) keeps the pages it changes in a statement journal, in a
+                    // temporary file once past 64 KiB: a write system call per page. In
+                    // memory a batch's journal is a few hundred KiB (bench/refresh: 11%
+                    // more rotations on a million families). Migrations switch back to
+                    // a file (`migrate`): theirs can be as large as a table.
+                    conn.execute(WRITER_TEMP_STORE).await?;
                 }
                 Ok(())
             })
@@ -197,11 +202,51 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), StoreError> {
 /// Applies the engine's migrations; safe to run on every start and from several replicas.
 pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
     match db.engine {
-        Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&db.writer).await,
+        Engine::Sqlite => {
+            // The writer's pool holds one connection, so these run on the same one as
+            // the migrations.
+            db.writer.execute("PRAGMA temp_store = FILE").await?;
+            let applied = sqlx::migrate!("./migrations/sqlite").run(&db.writer).await;
+            db.writer.execute(WRITER_TEMP_STORE).await?;
+            applied
+        }
         Engine::Postgres => {
             sqlx::migrate!("./migrations/postgres")
                 .run(&db.writer)
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use crate::config::{DatabaseSettings, DatabaseUrl};
+
+    async fn temp_store(pool: &sqlx::AnyPool) -> i64 {
+        sqlx::query("PRAGMA temp_store")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    }
+
+    /// Group commits journal in memory; migrations, which may rewrite a whole table,
+    /// leave the writer that way when they are done, and readers keep SQLite's default.
+    #[tokio::test]
+    async fn only_the_sqlite_writer_keeps_temporary_data_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = DatabaseSettings {
+            url: DatabaseUrl::Sqlite(format!("sqlite://{}", dir.path().join("t.db").display())),
+            max_connections: 2,
+        };
+        let db = super::connect(&settings).await.unwrap();
+        super::migrate(&db).await.unwrap();
+        const MEMORY: i64 = 2;
+        const DEFAULT: i64 = 0;
+        assert_eq!(temp_store(&db.writer).await, MEMORY);
+        assert_eq!(temp_store(&db.pool).await, DEFAULT);
     }
 }
