@@ -207,8 +207,11 @@ pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
             // the migrations.
             db.writer.execute("PRAGMA temp_store = FILE").await?;
             let applied = sqlx::migrate!("./migrations/sqlite").run(&db.writer).await;
-            db.writer.execute(WRITER_TEMP_STORE).await?;
-            applied
+            let restored = db.writer.execute(WRITER_TEMP_STORE).await;
+            // A failed migration's own error says more than the failed restore's.
+            applied?;
+            restored?;
+            Ok(())
         }
         Engine::Postgres => {
             sqlx::migrate!("./migrations/postgres")
@@ -233,8 +236,9 @@ mod tests {
             .unwrap()
     }
 
-    /// Group commits journal in memory; migrations, which may rewrite a whole table,
-    /// leave the writer that way when they are done, and readers keep SQLite's default.
+    /// The writer journals in memory (group commits) once migrations, which may
+    /// rewrite a whole table and journal to a file, are done; readers keep SQLite's
+    /// default.
     #[tokio::test]
     async fn only_the_sqlite_writer_keeps_temporary_data_in_memory() {
         let dir = tempfile::tempdir().unwrap();
