@@ -24,8 +24,8 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// A store whose request-path work, and `rotation_lanes` group-commit loops (0:
-    /// no group commit), run on the runtime that creates it.
+    /// A store whose request-path work, and `rotation_lanes` group-commit loops, run
+    /// on the runtime that creates it.
     pub fn new(
         pool: AnyPool,
         writer: AnyPool,
@@ -38,7 +38,7 @@ impl SqlStore {
             home: Handle::try_current().ok(),
             rotations: None,
         };
-        if let Some(home) = store.home.clone().filter(|_| rotation_lanes > 0) {
+        if let Some(home) = store.home.clone() {
             store.rotations = Some(RotationQueue::start(
                 store.clone(),
                 rotation_lanes,

@@ -214,24 +214,11 @@ impl FamilyStore for SqlStore {
     }
 
     async fn rotate_refresh(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
-        if let Some(queue) = self.rotation_queue() {
-            return queue.rotate(r).await;
+        match self.rotation_queue() {
+            Some(queue) => queue.rotate(r).await,
+            // A store made outside a runtime has no lanes to queue for.
+            None => self.rotate(r).await,
         }
-        let (presented, child) = (r.presented.to_vec(), r.child.to_vec());
-        let client = r.client.map(str::to_owned);
-        let (now, idle_ttl, grace) = (r.now, r.idle_ttl, r.grace);
-        self.at_home(move |s| async move {
-            let rotation = Rotation {
-                presented: &presented,
-                client: client.as_deref(),
-                child: &child,
-                now,
-                idle_ttl,
-                grace,
-            };
-            s.rotate(&rotation).await
-        })
-        .await
     }
 
     async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
