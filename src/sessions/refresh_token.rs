@@ -1,11 +1,27 @@
-//! Refresh tokens: 256 random bits, base64url, stored only as their SHA-256.
+//! Refresh tokens: the issue time in milliseconds (48 bits), then 256 random bits, in
+//! base64url. The database stores only a lookup key: that issue time, then the token's
+//! SHA-256.
+//!
+//! Why the time leads the key: every rotation inserts its child's key into the
+//! `refresh_tokens` primary-key index. A key that is a bare hash lands on a random leaf
+//! of an index that holds every token not yet purged, so each rotation dirtied a page of
+//! its own, and on a large database every checkpoint copied and synced thousands of
+//! scattered pages. Keys led by the issue time all go to the index's last pages. The
+//! time is not a secret (the client knows when it logged in); the 256 random bits that
+//! make the token unguessable are unchanged and are all under the hash.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Encoded length of 32 bytes in unpadded base64url.
-const ENCODED_LEN: usize = 43;
+const TIME_BYTES: usize = 6;
+const RANDOM_BYTES: usize = 32;
+/// Encoded length of the 38 bytes of a token in unpadded base64url.
+const ENCODED_LEN: usize = 51;
+/// Tokens issued before the time prefix: 32 random bytes, keyed by their SHA-256 alone.
+/// They stay valid until their family's absolute expiry, so they are still accepted.
+const LEGACY_ENCODED_LEN: usize = 43;
 
 /// A refresh token as the client holds it. Never logged, never stored.
 pub struct RefreshToken(String);
@@ -18,17 +34,31 @@ impl std::fmt::Debug for RefreshToken {
 
 impl RefreshToken {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 32];
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        Self::generate_at(millis)
+    }
+
+    fn generate_at(unix_millis: u64) -> Self {
+        let mut bytes = [0u8; TIME_BYTES + RANDOM_BYTES];
+        bytes[..TIME_BYTES].copy_from_slice(&unix_millis.to_be_bytes()[8 - TIME_BYTES..]);
         SystemRandom::new()
-            .fill(&mut bytes)
+            .fill(&mut bytes[TIME_BYTES..])
             .expect("the OS random generator is available");
         Self(URL_SAFE_NO_PAD.encode(bytes))
     }
 
-    /// Accepts only the exact shape tessera issues, so junk never reaches the database.
+    /// Accepts only the exact shapes tessera issues, so junk never reaches the database.
     pub fn parse(text: &str) -> Option<Self> {
-        let ok =
-            text.len() == ENCODED_LEN && URL_SAFE_NO_PAD.decode(text).is_ok_and(|b| b.len() == 32);
+        let expected = match text.len() {
+            ENCODED_LEN => TIME_BYTES + RANDOM_BYTES,
+            LEGACY_ENCODED_LEN => RANDOM_BYTES,
+            _ => return None,
+        };
+        let ok = URL_SAFE_NO_PAD
+            .decode(text)
+            .is_ok_and(|b| b.len() == expected);
         ok.then(|| Self(text.to_owned()))
     }
 
@@ -36,11 +66,20 @@ impl RefreshToken {
         &self.0
     }
 
-    /// What the database stores and looks up.
+    /// What the database stores and looks up: the issue time, then the SHA-256 of the
+    /// whole token (for a legacy token, its SHA-256 alone).
     pub fn hash(&self) -> Vec<u8> {
-        ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes())
-            .as_ref()
-            .to_vec()
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
+        if self.0.len() == LEGACY_ENCODED_LEN {
+            return digest.as_ref().to_vec();
+        }
+        let decoded = URL_SAFE_NO_PAD
+            .decode(&self.0)
+            .expect("a RefreshToken holds valid base64url");
+        let mut key = Vec::with_capacity(TIME_BYTES + digest.as_ref().len());
+        key.extend_from_slice(&decoded[..TIME_BYTES]);
+        key.extend_from_slice(digest.as_ref());
+        key
     }
 }
 
@@ -59,6 +98,39 @@ mod tests {
     }
 
     #[test]
+    fn later_tokens_have_larger_keys_whatever_their_random_part() {
+        let mut keys: Vec<Vec<u8>> = (0..200)
+            .map(|i| RefreshToken::generate_at(1_795_000_000_000 + i / 4).hash())
+            .collect();
+        let issued_order = keys.clone();
+        keys.sort();
+        let sorted_times: Vec<&[u8]> = keys.iter().map(|k| &k[..TIME_BYTES]).collect();
+        let issued_times: Vec<&[u8]> = issued_order.iter().map(|k| &k[..TIME_BYTES]).collect();
+        assert_eq!(sorted_times, issued_times);
+    }
+
+    #[test]
+    fn the_key_is_the_time_then_the_hash_and_holds_no_random_byte() {
+        let token = RefreshToken::generate();
+        let decoded = URL_SAFE_NO_PAD.decode(token.as_str()).unwrap();
+        let key = token.hash();
+        let digest = ring::digest::digest(&ring::digest::SHA256, token.as_str().as_bytes());
+        assert_eq!(&key[..TIME_BYTES], &decoded[..TIME_BYTES]);
+        assert_eq!(&key[TIME_BYTES..], digest.as_ref());
+        assert!(!key
+            .windows(RANDOM_BYTES)
+            .any(|w| w == &decoded[TIME_BYTES..]));
+    }
+
+    #[test]
+    fn legacy_tokens_keep_their_key() {
+        let legacy = URL_SAFE_NO_PAD.encode([7u8; RANDOM_BYTES]);
+        let token = RefreshToken::parse(&legacy).expect("43-character tokens still parse");
+        let digest = ring::digest::digest(&ring::digest::SHA256, legacy.as_bytes());
+        assert_eq!(token.hash(), digest.as_ref());
+    }
+
+    #[test]
     fn anything_else_is_refused() {
         let good = RefreshToken::generate();
         for bad in [
@@ -66,11 +138,14 @@ mod tests {
             "short",
             &format!("{}=", good.as_str()),
             &good.as_str()[1..],
+            &good.as_str()[..LEGACY_ENCODED_LEN + 1],
             "eyJhbGciOiJFUzI1NiJ9.e30.sig",
         ] {
             assert!(RefreshToken::parse(bad).is_none(), "{bad:?}");
         }
-        let non_canonical = format!("{}!", &good.as_str()[..42]);
+        let non_canonical = format!("{}!", &good.as_str()[..ENCODED_LEN - 1]);
         assert!(RefreshToken::parse(&non_canonical).is_none());
+        let trailing_bits = format!("{}B", &good.as_str()[..ENCODED_LEN - 1]);
+        assert!(RefreshToken::parse(&trailing_bits).is_none());
     }
 }

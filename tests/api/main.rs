@@ -13,4 +13,5 @@ mod keys;
 mod metrics;
 mod oauth;
 mod openapi;
+mod token_format;
 mod well_known;

@@ -166,14 +166,20 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A fresh refresh token as tessera makes one: 32 random bytes, base64url, stored as SHA-256.
+/// A fresh refresh token's lookup key as tessera makes one: the token is the issue time in
+/// milliseconds (6 bytes) and 32 random bytes, in base64url; the key is that time, then
+/// the token's SHA-256 (src/sessions/refresh_token.rs).
 fn new_token_hash(rng: &SystemRandom) -> Vec<u8> {
-    let mut bytes = [0u8; 32];
-    rng.fill(&mut bytes).expect("OS randomness");
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut bytes = [0u8; 38];
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    rng.fill(&mut bytes[6..]).expect("OS randomness");
     let text = URL_SAFE_NO_PAD.encode(bytes);
-    ring::digest::digest(&ring::digest::SHA256, text.as_bytes())
-        .as_ref()
-        .to_vec()
+    let mut key = bytes[..6].to_vec();
+    key.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref());
+    key
 }
 
 /// Per-task result: rotations inside the measured window, errors, latencies (µs).
