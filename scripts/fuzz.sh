@@ -35,7 +35,8 @@ fi
 build_flags=(--sanitizer "$sanitizer")
 
 # Longest input per target: the verifier's limit is 8 KiB, so a little past it
-# reaches the size check; refresh tokens are 43 characters; config values are short.
+# reaches the size check; refresh tokens are 51 characters (43 in the earlier form);
+# config values are short.
 max_len() {
   case "$1" in
     verify_access_token) echo 12288 ;;
