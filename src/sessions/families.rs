@@ -54,7 +54,7 @@ impl SessionService {
             scope: scope.to_owned(),
             created_at: now,
             expires_at: now + self.refresh_ttl,
-            first_token_hash: refresh.hash(),
+            first_token_hash: refresh.lookup_key(),
             first_token_expires_at: now + self.refresh_idle_ttl.min(self.refresh_ttl),
         };
         self.store.start_family(&family).await?;
@@ -89,9 +89,9 @@ impl SessionService {
         let outcome = self
             .store
             .rotate_refresh(&Rotation {
-                presented: &presented.hash(),
+                presented: &presented.lookup_key(),
                 client,
-                child: &child.hash(),
+                child: &child.lookup_key(),
                 now,
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
@@ -139,7 +139,7 @@ impl SessionService {
         let Some(token) = RefreshToken::parse(presented) else {
             return Ok(false);
         };
-        let Some(family) = self.store.family_of_token(&token.hash()).await? else {
+        let Some(family) = self.store.family_of_token(&token.lookup_key()).await? else {
             return Ok(false);
         };
         let revoked = self

@@ -16,6 +16,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const TIME_BYTES: usize = 6;
+const TIME_CHARS: usize = TIME_BYTES / 3 * 4;
 const RANDOM_BYTES: usize = 32;
 /// Encoded length of the 38 bytes of a token in unpadded base64url.
 const ENCODED_LEN: usize = 51;
@@ -66,18 +67,20 @@ impl RefreshToken {
         &self.0
     }
 
-    /// What the database stores and looks up: the issue time, then the SHA-256 of the
-    /// whole token (for a legacy token, its SHA-256 alone).
-    pub fn hash(&self) -> Vec<u8> {
+    /// What the database stores and looks up (the `refresh_tokens.hash` column): the
+    /// issue time, then the SHA-256 of the whole token (for a legacy token, its SHA-256
+    /// alone).
+    pub fn lookup_key(&self) -> Vec<u8> {
         let digest = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
         if self.0.len() == LEGACY_ENCODED_LEN {
             return digest.as_ref().to_vec();
         }
-        let decoded = URL_SAFE_NO_PAD
-            .decode(&self.0)
+        // The 6 time bytes are exactly the first 8 characters.
+        let time = URL_SAFE_NO_PAD
+            .decode(&self.0[..TIME_CHARS])
             .expect("a RefreshToken holds valid base64url");
         let mut key = Vec::with_capacity(TIME_BYTES + digest.as_ref().len());
-        key.extend_from_slice(&decoded[..TIME_BYTES]);
+        key.extend_from_slice(&time);
         key.extend_from_slice(digest.as_ref());
         key
     }
@@ -93,14 +96,17 @@ mod tests {
         let b = RefreshToken::generate();
         assert_ne!(a.as_str(), b.as_str());
         assert_eq!(a.as_str().len(), ENCODED_LEN);
-        assert_eq!(RefreshToken::parse(a.as_str()).unwrap().hash(), a.hash());
-        assert_ne!(a.hash(), b.hash());
+        assert_eq!(
+            RefreshToken::parse(a.as_str()).unwrap().lookup_key(),
+            a.lookup_key()
+        );
+        assert_ne!(a.lookup_key(), b.lookup_key());
     }
 
     #[test]
     fn later_tokens_have_larger_keys_whatever_their_random_part() {
         let mut keys: Vec<Vec<u8>> = (0..200)
-            .map(|i| RefreshToken::generate_at(1_795_000_000_000 + i / 4).hash())
+            .map(|i| RefreshToken::generate_at(1_795_000_000_000 + i / 4).lookup_key())
             .collect();
         let issued_order = keys.clone();
         keys.sort();
@@ -113,7 +119,7 @@ mod tests {
     fn the_key_is_the_time_then_the_hash_and_holds_no_random_byte() {
         let token = RefreshToken::generate();
         let decoded = URL_SAFE_NO_PAD.decode(token.as_str()).unwrap();
-        let key = token.hash();
+        let key = token.lookup_key();
         let digest = ring::digest::digest(&ring::digest::SHA256, token.as_str().as_bytes());
         assert_eq!(&key[..TIME_BYTES], &decoded[..TIME_BYTES]);
         assert_eq!(&key[TIME_BYTES..], digest.as_ref());
@@ -127,7 +133,7 @@ mod tests {
         let legacy = URL_SAFE_NO_PAD.encode([7u8; RANDOM_BYTES]);
         let token = RefreshToken::parse(&legacy).expect("43-character tokens still parse");
         let digest = ring::digest::digest(&ring::digest::SHA256, legacy.as_bytes());
-        assert_eq!(token.hash(), digest.as_ref());
+        assert_eq!(token.lookup_key(), digest.as_ref());
     }
 
     #[test]
