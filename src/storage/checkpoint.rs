@@ -41,7 +41,6 @@ const FORCE_RESTART_PAGES: i64 = 4 * RESTART_PAGES;
 
 /// The pools a checkpointer works with: `own` holds connections of its own; `writer`
 /// is the pool of the one connection all writes go through.
-#[derive(Clone)]
 pub struct Pools {
     pub own: AnyPool,
     pub writer: AnyPool,
