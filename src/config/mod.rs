@@ -76,6 +76,8 @@ pub struct TokenSettings {
     pub refresh_idle_ttl: Duration,
     pub reuse_grace: Duration,
     pub audience: Vec<String>,
+    /// Scopes a login without a client (first party) may ask for.
+    pub first_party_scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

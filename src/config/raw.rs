@@ -50,9 +50,12 @@ pub struct RawTokens {
     pub refresh_idle_ttl: String,
     pub reuse_grace: String,
     pub audience: Option<OneOrMany>,
+    pub first_party_scopes: Option<OneOrMany>,
 }
 
-/// `tokens.audience` is one value or a list in a file, and comma separated text in env.
+/// `tokens.audience` and `tokens.first_party_scopes` are one value or a list in a
+/// file, and text in env (audience: comma separated; scopes: space separated, as OAuth
+/// writes a scope, since a comma may be part of a scope token).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {

@@ -91,6 +91,24 @@ fn audience_is_one_value_or_a_list() {
 }
 
 #[test]
+fn first_party_scopes_are_empty_by_default_and_space_separated_in_env() {
+    let s = load_from(None, env(&[])).unwrap();
+    assert!(s.tokens.first_party_scopes.is_empty());
+    let s = load_from(
+        None,
+        env(&[("TESSERA__TOKENS__FIRST_PARTY_SCOPES", "profile  read:a,b")]),
+    )
+    .unwrap();
+    assert_eq!(s.tokens.first_party_scopes, vec!["profile", "read:a,b"]);
+    let f = file("[tokens]\nfirst_party_scopes = [\"x\", \"y\"]\n");
+    let s = load_from(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(s.tokens.first_party_scopes, vec!["x", "y"]);
+    let f = file("[tokens]\nfirst_party_scopes = [\"bad scope\"]\n");
+    let e = load_from(Some(f.path()), env(&[])).unwrap_err();
+    assert_eq!(e.key, "tokens.first_party_scopes");
+}
+
+#[test]
 fn postgres_url_is_recognised_and_kept_out_of_debug() {
     let s = load_from(
         None,

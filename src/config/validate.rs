@@ -179,7 +179,24 @@ fn tokens(raw: &RawSettings, issuer: &str) -> Result<TokenSettings, ConfigError>
         refresh_idle_ttl,
         reuse_grace: bounded_duration("tokens.reuse_grace", &t.reuse_grace, MAX_REUSE_GRACE)?,
         audience,
+        first_party_scopes: first_party_scopes(t.first_party_scopes.as_ref())?,
     })
+}
+
+fn first_party_scopes(raw: Option<&OneOrMany>) -> Result<Vec<String>, ConfigError> {
+    const KEY: &str = "tokens.first_party_scopes";
+    let scopes: Vec<String> = match raw {
+        None => Vec::new(),
+        Some(OneOrMany::One(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        Some(OneOrMany::Many(list)) => list.iter().map(|s| s.trim().to_owned()).collect(),
+    };
+    match scopes.iter().find(|s| !crate::domain::valid_scope_token(s)) {
+        Some(bad) => Err(ConfigError::new(
+            KEY,
+            format!("`{bad}` is not a scope token (RFC 6749 §3.3)"),
+        )),
+        None => Ok(scopes),
+    }
 }
 
 fn keys(

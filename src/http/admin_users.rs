@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::admin_guard::Admin;
 use super::json_body::JsonObject;
 use crate::error::ApiError;
+use crate::sessions::ClientRegistration;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -127,6 +128,9 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(schema_with = scope_list)]
     scopes: Vec<String>,
+    /// May call `/oauth/introspect` (a resource server). Default false.
+    #[serde(default)]
+    introspection: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -145,7 +149,11 @@ pub async fn create_client(
     let body = body.0;
     let created = state
         .sessions
-        .create_client(&body.name, body.scopes)
+        .create_client(ClientRegistration {
+            name: body.name,
+            scopes: body.scopes,
+            introspection: body.introspection,
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))

@@ -106,10 +106,14 @@ pub async fn refresh(
         .cookie(REFRESH_COOKIE)
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    match state.sessions.refresh(&presented, None).await {
+    match state.sessions.refresh(&presented, None, None).await {
         Ok(session) => Ok(with_session(HttpResponse::Ok(), &state, session)),
         Err(RefreshFailure::Error(e)) => Err(e),
-        Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => Err(ApiError::new(
+        Err(
+            RefreshFailure::InvalidGrant
+            | RefreshFailure::WrongClient
+            | RefreshFailure::InvalidScope(_),
+        ) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_grant",
             "the refresh token is invalid, expired or revoked",

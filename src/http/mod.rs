@@ -5,6 +5,7 @@ pub mod admin_guard;
 mod admin_keys;
 mod admin_users;
 mod auth;
+mod client_auth;
 pub mod conn_deadline;
 mod cookies;
 pub mod head;

@@ -2,14 +2,13 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::admin_guard::bearer_token;
 use super::auth::{client_address, login_failure};
+use super::client_auth::presented_client;
 use crate::error::ApiError;
-use crate::sessions::{AuthenticatedClient, ClientCredentials, RefreshFailure};
+use crate::sessions::{AuthenticatedClient, RefreshFailure, ScopeError};
 use crate::state::AppState;
 use crate::tokens::Subject;
 
@@ -35,7 +34,8 @@ pub enum TokenRequest {
     Password {
         username: String,
         password: String,
-        /// Space-separated scope tokens (RFC 6749 §3.3), at most 1024 bytes.
+        /// Space-separated scope tokens (RFC 6749 §3.3), at most 1024 bytes, each
+        /// registered for the client (without one: `tokens.first_party_scopes`).
         #[schema(nullable = false)]
         scope: Option<String>,
         #[schema(nullable = false)]
@@ -45,6 +45,9 @@ pub enum TokenRequest {
     },
     RefreshToken {
         refresh_token: String,
+        /// Narrows the new access token's scope to these of the family's scopes.
+        #[schema(nullable = false)]
+        scope: Option<String>,
         #[schema(nullable = false)]
         client_id: Option<String>,
         #[schema(nullable = false)]
@@ -84,54 +87,13 @@ fn invalid_grant() -> ApiError {
     )
 }
 
-/// Client credentials from HTTP Basic (preferred) or the form, if any were sent.
-fn presented_client(
-    req: &HttpRequest,
-    form_id: Option<&str>,
-    form_secret: Option<&str>,
-) -> Result<Option<ClientCredentials>, ApiError> {
-    let malformed = || {
-        oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "malformed client authentication",
-        )
-    };
-    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| malformed())?;
-        match value.split_once(' ') {
-            Some((scheme, encoded)) if scheme.eq_ignore_ascii_case("basic") => {
-                let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
-                let text = String::from_utf8(decoded).map_err(|_| malformed())?;
-                let (id, secret) = text.split_once(':').ok_or_else(malformed)?;
-                return Ok(Some(ClientCredentials {
-                    id: id.to_owned(),
-                    secret: secret.to_owned(),
-                }));
-            }
-            // Not client authentication: introspection verifies a bearer on its own.
-            Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => {}
-            // A credential this server cannot check is refused, never ignored in favour
-            // of others in the form.
-            _ => return Err(malformed()),
-        }
-    }
-    match (form_id, form_secret) {
-        (Some(id), Some(secret)) => Ok(Some(ClientCredentials {
-            id: id.to_owned(),
-            secret: secret.to_owned(),
-        })),
-        _ => Ok(None),
-    }
-}
-
 async fn authenticated_client(
     state: &AppState,
     req: &HttpRequest,
     id: Option<&str>,
     secret: Option<&str>,
 ) -> Result<Option<AuthenticatedClient>, ApiError> {
-    match presented_client(req, id, secret)? {
+    match presented_client(req.headers(), id, secret)? {
         Some(creds) => Ok(Some(state.sessions.authenticate_client(&creds).await?)),
         None => Ok(None),
     }
@@ -144,37 +106,15 @@ fn no_store(body: impl Serialize) -> HttpResponse {
         .json(body)
 }
 
-/// The requested scopes, each within what the client may ask for.
-fn client_scope(client: &AuthenticatedClient, requested: Option<&str>) -> Result<String, ApiError> {
-    match requested.map(str::split_whitespace) {
-        None => Ok(client.scopes.join(" ")),
-        Some(asked) => {
-            let asked: Vec<&str> = asked.collect();
-            if asked.iter().all(|s| client.scopes.iter().any(|c| c == s)) {
-                Ok(asked.join(" "))
-            } else {
-                Err(oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    "a requested scope is not granted to this client",
-                ))
-            }
-        }
-    }
-}
-
-fn user_scope(requested: Option<&str>) -> Result<String, ApiError> {
-    let scope: Vec<&str> = requested.unwrap_or("").split_whitespace().collect();
-    if scope.iter().all(|s| crate::sessions::valid_scope_token(s)) && scope.join(" ").len() <= 1024
-    {
-        Ok(scope.join(" "))
-    } else {
-        Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            "the scope is malformed",
-        ))
-    }
+fn invalid_scope(e: ScopeError) -> ApiError {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_scope",
+        match e {
+            ScopeError::Malformed => "the scope is malformed",
+            ScopeError::NotAllowed => "a requested scope is not granted to this client",
+        },
+    )
 }
 
 #[utoipa::path(tag = "oauth", request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "RFC 6749 §5.1", body = TokenResponse), (status = 400, description = "RFC 6749 §5.2", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
@@ -197,7 +137,10 @@ pub async fn token_endpoint(
             let (Some(username), Some(password)) = (form.username, form.password) else {
                 return Err(ApiError::bad_request("username and password are required"));
             };
-            let scope = user_scope(form.scope.as_deref())?;
+            let scope = state
+                .sessions
+                .user_scope(client.as_ref(), form.scope.as_deref())
+                .map_err(invalid_scope)?;
             let address = client_address(&req);
             let session = state
                 .sessions
@@ -227,7 +170,11 @@ pub async fn token_endpoint(
                 .ok_or_else(|| ApiError::bad_request("refresh_token is required"))?;
             match state
                 .sessions
-                .refresh(&presented, client.as_ref().map(|c| c.id.as_str()))
+                .refresh(
+                    &presented,
+                    client.as_ref().map(|c| c.id.as_str()),
+                    form.scope.as_deref(),
+                )
                 .await
             {
                 Ok(session) => Ok(no_store(TokenResponse {
@@ -238,6 +185,7 @@ pub async fn token_endpoint(
                     scope: session.scope,
                 })),
                 Err(RefreshFailure::Error(e)) => Err(e),
+                Err(RefreshFailure::InvalidScope(e)) => Err(invalid_scope(e)),
                 Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => {
                     Err(invalid_grant())
                 }
@@ -251,7 +199,10 @@ pub async fn token_endpoint(
                     "client authentication is required",
                 )
             })?;
-            let scope = client_scope(&client, form.scope.as_deref())?;
+            let scope = state
+                .sessions
+                .client_scope(&client, form.scope.as_deref())
+                .map_err(invalid_scope)?;
             let issued = state.tokens.issue(
                 Subject {
                     sub: &client.id,
@@ -332,7 +283,7 @@ pub async fn revoke(
         .finish())
 }
 
-#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security(("basic" = []), ("bearer" = [])), responses((status = 200, description = "RFC 7662", body = crate::sessions::Introspection), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security(("basic" = []), ("bearer" = [])), responses((status = 200, description = "RFC 7662", body = crate::sessions::Introspection), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin, or a client not registered for introspection", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/oauth/introspect")]
 pub async fn introspect(
     req: HttpRequest,
@@ -352,17 +303,27 @@ pub async fn introspect(
         Some(token) => Some(state.tokens.verify(token).await?),
         None => None,
     };
-    if client.is_none() {
-        let claims = bearer.ok_or_else(|| {
-            oauth_error(
+    let admin = bearer
+        .as_ref()
+        .is_some_and(|claims| claims.has_role("admin"));
+    match (&client, &bearer) {
+        (Some(client), _) if client.introspection || admin => {}
+        (Some(_), _) => {
+            return Err(oauth_error(
+                StatusCode::FORBIDDEN,
+                "unauthorized_client",
+                "this client is not registered for introspection",
+            ))
+        }
+        (None, None) => {
+            return Err(oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
-                "a registered client or an admin bearer token is required",
-            )
-        })?;
-        if !claims.has_role("admin") {
-            return Err(ApiError::forbidden("the admin role is required"));
+                "a client registered for introspection or an admin bearer token is required",
+            ))
         }
+        (None, Some(_)) if admin => {}
+        (None, Some(_)) => return Err(ApiError::forbidden("the admin role is required")),
     }
     let token = form
         .token

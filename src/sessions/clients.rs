@@ -7,6 +7,8 @@ use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::SessionService;
+use crate::domain::scope::MAX_SCOPE_BYTES;
+use crate::domain::{is_identifier, valid_scope_token};
 use crate::error::ApiError;
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
@@ -17,10 +19,19 @@ pub struct NewClientSecret {
     pub client_secret: String,
 }
 
-/// Credentials as presented (HTTP Basic or form fields).
+/// What an admin registers.
+pub struct ClientRegistration {
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// May introspect tokens (a resource server).
+    pub introspection: bool,
+}
+
+/// Credentials as presented (HTTP Basic or form fields). A client id without a
+/// secret is still an attempt to authenticate, and fails for a confidential client.
 pub struct ClientCredentials {
     pub id: String,
-    pub secret: String,
+    pub secret: Option<String>,
 }
 
 /// A client that proved its secret.
@@ -28,6 +39,7 @@ pub struct ClientCredentials {
 pub struct AuthenticatedClient {
     pub id: String,
     pub scopes: Vec<String>,
+    pub introspection: bool,
 }
 
 fn secret_hash(secret: &str) -> Vec<u8> {
@@ -41,26 +53,33 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub fn valid_scope_token(s: &str) -> bool {
-    // RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+/// A client name an admin can read back: 1 to 200 characters, no control characters.
+fn valid_client_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
 }
 
 impl SessionService {
     pub async fn create_client(
         &self,
-        name: &str,
-        scopes: Vec<String>,
+        registration: ClientRegistration,
     ) -> Result<NewClientSecret, ApiError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(ApiError::bad_request("name must be 1 to 200 characters"));
+        let name = registration.name.trim();
+        if !valid_client_name(name) {
+            return Err(ApiError::bad_request(
+                "name must be 1 to 200 characters, none of them control characters",
+            ));
         }
-        if let Some(bad) = scopes.iter().find(|s| !valid_scope_token(s)) {
+        if let Some(bad) = registration.scopes.iter().find(|s| !valid_scope_token(s)) {
+            let shown: String = bad.chars().take(64).collect();
             return Err(ApiError::bad_request(format!(
-                "scope `{bad}` is not a valid scope token"
+                "scope `{}` is not a valid scope token",
+                shown.escape_debug()
+            )));
+        }
+        // Every token the client gets without naming a scope carries them all.
+        if registration.scopes.join(" ").len() > MAX_SCOPE_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "scopes must add up to at most {MAX_SCOPE_BYTES} bytes"
             )));
         }
         let mut secret = [0u8; 32];
@@ -74,7 +93,8 @@ impl SessionService {
                 id: client_id.clone(),
                 name: name.to_owned(),
                 secret_hash: secret_hash(&client_secret),
-                scopes,
+                scopes: registration.scopes,
+                introspection: registration.introspection,
                 created_at: self.clock.unix(),
             })
             .await?;
@@ -96,15 +116,21 @@ impl SessionService {
                 "client authentication failed",
             )
         };
-        if creds.id.len() > 256 || creds.secret.len() > 256 {
+        // Every client registered so far is confidential: an id alone proves nothing.
+        let Some(secret) = creds.secret.as_deref() else {
+            return Err(invalid());
+        };
+        // An id no client can have never reaches the database.
+        if !is_identifier(&creds.id) || secret.len() > 256 {
             return Err(invalid());
         }
         let client = self.store.client_by_id(&creds.id).await?;
-        let presented = secret_hash(&creds.secret);
+        let presented = secret_hash(secret);
         match client {
             Some(c) if constant_time_eq(&presented, &c.secret_hash) => Ok(AuthenticatedClient {
                 id: c.id,
                 scopes: c.scopes,
+                introspection: c.introspection,
             }),
             _ => Err(invalid()),
         }
@@ -123,10 +149,11 @@ mod tests {
     }
 
     #[test]
-    fn scope_tokens_follow_rfc6749() {
-        assert!(valid_scope_token("read:users"));
-        for bad in ["", "a b", "quote\"", "back\\slash", "é"] {
-            assert!(!valid_scope_token(bad), "{bad:?}");
+    fn client_names_have_no_control_characters() {
+        assert!(valid_client_name("Billing API (prod)"));
+        assert!(valid_client_name("Café"));
+        for bad in ["", "nul\0byte", "line\nbreak", &"x".repeat(201)] {
+            assert!(!valid_client_name(bad), "{bad:?}");
         }
     }
 }

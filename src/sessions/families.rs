@@ -1,5 +1,6 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
+use super::scope::{narrow, ScopeError};
 use super::{RefreshToken, SessionService, FIRST_PARTY_CLIENT};
 use crate::error::ApiError;
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
@@ -21,6 +22,8 @@ pub enum RefreshFailure {
     InvalidGrant,
     /// The token belongs to another client.
     WrongClient,
+    /// The requested scope is more than the family was granted; nothing was spent.
+    InvalidScope(ScopeError),
     Error(ApiError),
 }
 
@@ -77,13 +80,23 @@ impl SessionService {
     }
 
     /// Spends `presented` and issues its child. A spent token presented again
-    /// (outside the grace window) revokes the whole family.
+    /// (outside the grace window) revokes the whole family. `scope` narrows the new
+    /// access token's scope (the family keeps its own); asking for more than the
+    /// family holds is refused before anything is spent.
     pub async fn refresh(
         &self,
         presented: &str,
         client: Option<&str>,
+        scope: Option<&str>,
     ) -> Result<Session, RefreshFailure> {
         let presented = RefreshToken::parse(presented).ok_or(RefreshFailure::InvalidGrant)?;
+        if scope.is_some() {
+            // A family's scope never changes, so reading it before the rotation is
+            // not a race; only requests that narrow pay for this read.
+            if let Some(family) = self.store.family_of_token(&presented.lookup_key()).await? {
+                narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
+            }
+        }
         let child = RefreshToken::generate();
         let now = self.clock.unix();
         let outcome = self
@@ -112,11 +125,13 @@ impl SessionService {
             RotateOutcome::Invalid => return Err(RefreshFailure::InvalidGrant),
         };
         self.metrics.refresh_rotations.inc();
+        // Passed above against this same family, whose scope never changes.
+        let scope = narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
         let access = self.tokens.issue(
             Subject {
                 sub: &family.user_id,
                 client_id: family.client_id.as_deref().unwrap_or(FIRST_PARTY_CLIENT),
-                scope: &family.scope,
+                scope: &scope,
                 roles: Some(roles),
                 sid: Some(&family.id),
             },
@@ -125,7 +140,7 @@ impl SessionService {
         Ok(Session {
             access,
             refresh: child,
-            scope: family.scope,
+            scope,
             refresh_max_age: family.expires_at - now,
         })
     }

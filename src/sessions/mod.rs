@@ -9,17 +9,19 @@ mod introspect;
 mod login;
 mod passwords;
 mod refresh_token;
+pub mod scope;
 mod throttle;
 mod users;
 
 use std::sync::Arc;
 
-pub use clients::{valid_scope_token, AuthenticatedClient, ClientCredentials, NewClientSecret};
+pub use clients::{AuthenticatedClient, ClientCredentials, ClientRegistration, NewClientSecret};
 pub use families::{RefreshFailure, Session};
 pub use introspect::Introspection;
 pub use login::LoginFailure;
 pub use passwords::PasswordHasher;
 pub use refresh_token::RefreshToken;
+pub use scope::ScopeError;
 pub use throttle::ThrottlePolicy;
 pub use users::UserView;
 
@@ -42,6 +44,7 @@ pub struct SessionService {
     refresh_ttl: i64,
     refresh_idle_ttl: i64,
     reuse_grace: i64,
+    first_party_scopes: Vec<String>,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -66,6 +69,7 @@ impl SessionService {
             refresh_ttl: secs(settings.refresh_ttl),
             refresh_idle_ttl: secs(settings.refresh_idle_ttl),
             reuse_grace: secs(settings.reuse_grace),
+            first_party_scopes: settings.first_party_scopes.clone(),
         }
     }
 }

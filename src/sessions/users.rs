@@ -1,7 +1,7 @@
 use serde::Serialize;
 
 use super::SessionService;
-use crate::domain::{Email, Password};
+use crate::domain::{is_identifier, Email, Password};
 use crate::error::ApiError;
 use crate::storage::UserRow;
 use crate::tokens::random_id;
@@ -69,11 +69,17 @@ impl SessionService {
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<UserView>, ApiError> {
+        if !is_identifier(id) {
+            return Ok(None);
+        }
         Ok(self.store.user_by_id(id).await?.map(UserView::from))
     }
 
     /// Revokes every family of the user and every access token issued before now.
     pub async fn revoke_user_sessions(&self, id: &str) -> Result<bool, ApiError> {
+        if !is_identifier(id) {
+            return Ok(false);
+        }
         let found = self
             .store
             .revoke_user_sessions(id, self.clock.unix())
@@ -89,6 +95,9 @@ impl SessionService {
 
     /// Disables the account: no more logins or refreshes, and its tokens stop working.
     pub async fn disable_user(&self, id: &str) -> Result<bool, ApiError> {
+        if !is_identifier(id) {
+            return Ok(false);
+        }
         let found = self.store.disable_user(id, self.clock.unix()).await?;
         if found {
             self.metrics

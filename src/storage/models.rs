@@ -61,6 +61,8 @@ pub struct ClientRow {
     pub name: String,
     pub secret_hash: Vec<u8>,
     pub scopes: Vec<String>,
+    /// May call the introspection endpoint (a resource server).
+    pub introspection: bool,
     pub created_at: i64,
 }
 

@@ -180,23 +180,29 @@ impl Drop for TestApp {
     }
 }
 
-/// Runs the test body on SQLite and, when configured, PostgreSQL.
+/// Runs the test body on SQLite and, when configured, PostgreSQL; `with [(key, value),
+/// ...];` before the function sets configuration for both.
 #[macro_export]
 macro_rules! both_engines {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::both_engines!(with []; async fn $name($app) $body);
+    };
+    (with [$($key:expr => $value:expr),* $(,)?]; $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             use super::*;
 
             async fn body($app: $crate::helpers::TestApp) $body
 
+            const OVERRIDES: &[(&str, &str)] = &[$(($key, $value)),*];
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                body($crate::helpers::spawn_app($crate::helpers::Engine::Sqlite).await.unwrap()).await
+                body($crate::helpers::spawn_app_with($crate::helpers::Engine::Sqlite, OVERRIDES).await.unwrap()).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match $crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await {
+                match $crate::helpers::spawn_app_with($crate::helpers::Engine::Postgres, OVERRIDES).await {
                     Some(app) => body(app).await,
                     None => eprintln!("skipped: set {} to run on PostgreSQL", $crate::helpers::POSTGRES_ENV),
                 }
@@ -304,6 +310,22 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         req.send().await.unwrap()
+    }
+
+    /// Registers a client through the admin API with `body` (`name` defaults to
+    /// "test-client"): (client_id, client_secret).
+    pub async fn register_client(&self, mut body: Value) -> (String, String) {
+        if body.get("name").is_none() {
+            body["name"] = json!("test-client");
+        }
+        let admin = self.admin_token().await;
+        let res = self.post_json("/admin/clients", Some(&admin), &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        (
+            body["client_id"].as_str().unwrap().to_owned(),
+            body["client_secret"].as_str().unwrap().to_owned(),
+        )
     }
 
     pub async fn jwks(&self) -> Value {

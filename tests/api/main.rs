@@ -5,13 +5,16 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod client_auth;
 mod config_exit;
 mod families;
 mod group_commit;
 mod health;
+mod hostile_ids;
 mod keys;
 mod metrics;
 mod oauth;
 mod openapi;
+mod scopes;
 mod token_format;
 mod well_known;

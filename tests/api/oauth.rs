@@ -61,7 +61,7 @@ async fn create_client(app: &TestApp, scopes: &[&str]) -> (String, String) {
         .post_json(
             "/admin/clients",
             Some(&admin),
-            &json!({"name": "reporting", "scopes": scopes}),
+            &json!({"name": "reporting", "scopes": scopes, "introspection": true}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -108,6 +108,7 @@ async fn me_status(app: &TestApp, token: &str) -> StatusCode {
 }
 
 both_engines! {
+    with ["TESSERA__TOKENS__FIRST_PARTY_SCOPES" => "profile email"];
     async fn password_grant_answers_per_rfc6749_section_5_1(app) {
         let user = app.create_user(EMAIL, PASSWORD, &["reader"]).await;
         let res = password_grant(&app, Some("profile email")).await;

@@ -1,0 +1,4 @@
+-- Introspection is for resource servers: a client may call it only when an admin
+-- registered it for that (RFC 7662 §2.1 leaves the policy to the server). 0 or 1,
+-- an integer on both engines (BIGINT here) so the SQL text stays identical.
+ALTER TABLE clients ADD COLUMN introspection BIGINT NOT NULL DEFAULT 0;
