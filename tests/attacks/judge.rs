@@ -32,7 +32,7 @@ impl<'a> Judge<'a> {
             .post_json(
                 "/admin/clients",
                 Some(&admin),
-                &json!({"name": "attack-judge", "scopes": ["read"]}),
+                &json!({"name": "attack-judge", "scopes": ["read"], "introspection": true}),
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);

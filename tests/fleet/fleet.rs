@@ -33,7 +33,7 @@ async fn new_client(app: &TestApp) -> (String, String) {
         .post_json(
             "/admin/clients",
             Some(&admin),
-            &json!({"name": "fleet", "scopes": ["read"]}),
+            &json!({"name": "fleet", "scopes": ["read"], "introspection": true}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
