@@ -9,6 +9,7 @@ mod introspect;
 mod login;
 mod passwords;
 mod refresh_token;
+mod revocation;
 mod throttle;
 mod users;
 
@@ -20,6 +21,7 @@ pub use introspect::Introspection;
 pub use login::LoginFailure;
 pub use passwords::PasswordHasher;
 pub use refresh_token::RefreshToken;
+pub use revocation::RevocationReason;
 pub use throttle::ThrottlePolicy;
 pub use users::UserView;
 
