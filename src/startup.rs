@@ -158,6 +158,7 @@ pub async fn build_state(
             .try_into()
             .expect("a number makes a valid header value"),
         settings: Arc::new(settings),
+        readiness: crate::readiness::Readiness::new(store.clone()),
         store,
         keys,
         tokens,
