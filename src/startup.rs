@@ -214,6 +214,8 @@ impl Application {
                     .app_data(data.clone())
                     .wrap(from_fn(crate::http::head::as_get))
                     .wrap(crate::http::json_errors())
+                    // Outside json_errors, so the bodies it rewrites are covered too.
+                    .wrap(from_fn(crate::http::no_store::by_default))
                     .wrap(from_fn(crate::http::request_metrics::record))
                     .wrap(TracingLogger::default())
                     .wrap(from_fn(conn_deadline::track))

@@ -11,6 +11,7 @@ mod group_commit;
 mod health;
 mod keys;
 mod metrics;
+mod no_store;
 mod oauth;
 mod openapi;
 mod token_format;
