@@ -75,7 +75,7 @@ pub fn resolve_kek(setting: &KekSetting) -> Result<Kek, StartupError> {
             }
             // Another process created it a moment ago: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = std::fs::read_to_string(path)?;
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
                 Kek::from_base64(&text).map_err(|m| {
                     crate::config::ConfigError::new(
                         "keys.kek_file",
