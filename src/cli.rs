@@ -147,7 +147,7 @@ async fn keys_command(command: KeysCommand, settings: Settings) -> Result<(), St
         }
         KeysCommand::Revoke { kid } => keys.revoke(&kid).await.map_err(fail)?,
         KeysCommand::Rewrap { new_kek_file } => {
-            let text = std::fs::read_to_string(&new_kek_file)?;
+            let text = zeroize::Zeroizing::new(std::fs::read_to_string(&new_kek_file)?);
             let new = Kek::from_base64(&text)
                 .map_err(|m| StartupError::Other(format!("{}: {m}", new_kek_file.display())))?;
             let n = keys.rewrap(&new).await.map_err(fail)?;

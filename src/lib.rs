@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod keys;
 pub mod metrics;
+pub mod readiness;
 pub mod secret;
 pub mod sessions;
 pub mod startup;

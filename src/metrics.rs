@@ -5,7 +5,9 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::keys::KeyState;
+use crate::keys::{Algorithm, KeyState, RotationTrigger};
+use crate::sessions::RevocationReason;
+use crate::tokens::Grant;
 
 /// All metrics of one app instance. Each instance has its own registry, so tests
 /// that run several apps in one process never see each other's counts.
@@ -93,7 +95,7 @@ impl Metrics {
         registry
             .register(Box::new(refresh_group_commit_size.clone()))
             .expect("unique metric");
-        Self {
+        let metrics = Self {
             refresh_group_commit_size,
             tokens_issued: counter_vec(
                 &registry,
@@ -145,6 +147,25 @@ impl Metrics {
             current_key_age,
             http_duration,
             registry,
+        };
+        metrics.export_known_labels();
+        metrics
+    }
+
+    /// Creates every series whose label values are known in advance, at 0: a scrape
+    /// shows each of them from start-up, and `increase()` sees the first event.
+    fn export_known_labels(&self) {
+        for trigger in RotationTrigger::ALL {
+            self.key_rotations.with_label_values(&[trigger.as_str()]);
+        }
+        for reason in RevocationReason::ALL {
+            self.families_revoked.with_label_values(&[reason.as_str()]);
+        }
+        for grant in Grant::ALL {
+            for alg in Algorithm::ALL {
+                self.tokens_issued
+                    .with_label_values(&[grant.as_str(), alg.as_str()]);
+            }
         }
     }
 

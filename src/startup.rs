@@ -75,7 +75,7 @@ pub fn resolve_kek(setting: &KekSetting) -> Result<Kek, StartupError> {
             }
             // Another process created it a moment ago: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = std::fs::read_to_string(path)?;
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
                 Kek::from_base64(&text).map_err(|m| {
                     crate::config::ConfigError::new(
                         "keys.kek_file",
@@ -158,6 +158,7 @@ pub async fn build_state(
             .try_into()
             .expect("a number makes a valid header value"),
         settings: Arc::new(settings),
+        readiness: crate::readiness::Readiness::new(store.clone()),
         store,
         keys,
         tokens,
@@ -213,6 +214,8 @@ impl Application {
                     .app_data(data.clone())
                     .wrap(from_fn(crate::http::head::as_get))
                     .wrap(crate::http::json_errors())
+                    // Outside json_errors, so the bodies it rewrites are covered too.
+                    .wrap(from_fn(crate::http::no_store::by_default))
                     .wrap(from_fn(crate::http::request_metrics::record))
                     .wrap(TracingLogger::default())
                     .wrap(from_fn(conn_deadline::track))

@@ -17,6 +17,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub sessions: Arc<SessionService>,
     pub metrics: Metrics,
+    /// The database write probe `/readyz` shares among its callers.
+    pub readiness: crate::readiness::Readiness,
     pub clock: Arc<dyn Clock>,
     /// For the pool gauges; every query goes through `store`.
     pub db: crate::storage::Database,

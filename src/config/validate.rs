@@ -262,7 +262,7 @@ fn kek(inline: Option<&str>, file: &str, db: &DatabaseUrl) -> Result<KekSetting,
     }
     let path = PathBuf::from(file);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Kek::from_base64(&text)
+        Ok(text) => Kek::from_base64(&zeroize::Zeroizing::new(text))
             .map(KekSetting::Loaded)
             .map_err(|m| ConfigError::new("keys.kek_file", format!("{}: {m}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match db {

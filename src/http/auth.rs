@@ -8,7 +8,7 @@ use super::admin_guard::{bearer_token, Bearer};
 use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
 use super::json_body::JsonObject;
 use crate::error::ApiError;
-use crate::sessions::{LoginFailure, RefreshFailure, Session};
+use crate::sessions::{LoginFailure, RefreshFailure, RevocationReason, Session};
 use crate::state::AppState;
 use crate::tokens::random_id;
 
@@ -131,7 +131,7 @@ pub async fn logout(
     if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
         state
             .sessions
-            .revoke_refresh_token(cookie.value(), "logout")
+            .revoke_refresh_token(cookie.value(), RevocationReason::Logout.as_str())
             .await?;
     }
     if let Some(token) = bearer_token(&req) {

@@ -12,6 +12,7 @@ pub mod head;
 mod health;
 mod json_body;
 pub mod metrics_endpoint;
+pub mod no_store;
 mod not_routed;
 mod oauth;
 pub mod openapi;

@@ -10,6 +10,9 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// Every algorithm tessera signs with.
+    pub const ALL: [Self; 2] = [Self::Es256, Self::Rs256];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Es256 => "ES256",

@@ -10,12 +10,15 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::secret::Secret;
 
-/// 32 bytes that seal every private signing key.
+/// 32 bytes that seal every private signing key; wiped when dropped (see [`Secret`]).
 #[derive(Clone, Debug)]
 pub struct Kek(Secret<[u8; 32]>);
+
+impl ZeroizeOnDrop for Kek {}
 
 /// The sealed blob did not open under this KEK (wrong KEK or tampered row).
 #[derive(Debug, thiserror::Error)]
@@ -25,13 +28,19 @@ pub struct UnsealError;
 impl Kek {
     /// Decodes the base64 text of a KEK file or of `keys.kek`.
     pub fn from_base64(text: &str) -> Result<Self, String> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| "is not base64".to_string())?;
-        let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
-            format!("holds {} bytes; a KEK is 32 bytes of base64", b.len())
-        })?;
-        Ok(Self(Secret::new(key)))
+        let bytes = Zeroizing::new(
+            STANDARD
+                .decode(text.trim())
+                .map_err(|_| "is not base64".to_string())?,
+        );
+        let mut key: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| format!("holds {} bytes; a KEK is 32 bytes of base64", bytes.len()))?;
+        let kek = Self(Secret::new(key));
+        // The array was copied into the Secret: wipe the stack copy too.
+        key.zeroize();
+        Ok(kek)
     }
 
     /// A fresh random KEK.
@@ -40,11 +49,17 @@ impl Kek {
         SystemRandom::new()
             .fill(&mut key)
             .expect("the OS random generator is available");
-        Self(Secret::new(key))
+        let kek = Self(Secret::new(key));
+        key.zeroize();
+        kek
     }
 
-    pub fn to_base64(&self) -> String {
-        STANDARD.encode(self.0.expose())
+    /// The KEK as the text of a KEK file.
+    pub fn to_base64(&self) -> Secret<String> {
+        // Sized up front: a String that grows leaves copies in the blocks it frees.
+        let mut text = String::with_capacity(48);
+        STANDARD.encode_string(self.0.expose(), &mut text);
+        Secret::new(text)
     }
 
     /// Writes a new KEK file readable by its owner only; refuses to overwrite one.
@@ -58,11 +73,13 @@ impl Kek {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path)?;
-        writeln!(file, "{}", kek.to_base64())?;
+        writeln!(file, "{}", kek.to_base64().expose())?;
         file.sync_all()?;
         Ok(kek)
     }
 
+    /// ring's AES key (the expanded key schedule) is ring's own and is not wiped when
+    /// dropped; it lives only for one seal or unseal.
     fn key(&self) -> LessSafeKey {
         LessSafeKey::new(UnboundKey::new(&AES_256_GCM, self.0.expose()).expect("32-byte AES key"))
     }
@@ -73,7 +90,10 @@ impl Kek {
         SystemRandom::new()
             .fill(&mut nonce)
             .expect("the OS random generator is available");
-        let mut buffer = plaintext.to_vec();
+        // Room for the tag up front: growing the Vec would free a block holding the
+        // clear key before it is sealed in place.
+        let mut buffer = Vec::with_capacity(plaintext.len() + AES_256_GCM.tag_len());
+        buffer.extend_from_slice(plaintext);
         self.key()
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
@@ -93,12 +113,15 @@ impl Kek {
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| UnsealError)?;
-        let mut buffer = ciphertext.to_vec();
-        let plain = self
+        // Opened in place: the buffer holds the clear key, so it is wiped on every path.
+        let mut buffer = Zeroizing::new(ciphertext.to_vec());
+        let len = self
             .key()
             .open_in_place(nonce, Aad::from(kid.as_bytes()), &mut buffer)
-            .map_err(|_| UnsealError)?;
-        Ok(Secret::new(plain.to_vec()))
+            .map_err(|_| UnsealError)?
+            .len();
+        buffer.truncate(len);
+        Ok(Secret::new(std::mem::take(&mut *buffer)))
     }
 }
 
@@ -145,10 +168,20 @@ mod tests {
     #[test]
     fn base64_round_trip_and_debug_redaction() {
         let kek = Kek::generate();
-        let again = Kek::from_base64(&format!("{}\n", kek.to_base64())).unwrap();
+        let again = Kek::from_base64(&format!("{}\n", kek.to_base64().expose())).unwrap();
         assert_eq!(again.to_base64(), kek.to_base64());
-        assert!(!format!("{kek:?}").contains(&kek.to_base64()));
+        assert!(!format!("{kek:?}").contains(kek.to_base64().expose().as_str()));
         assert!(Kek::from_base64("c2hvcnQ=").is_err());
+    }
+
+    #[test]
+    fn the_kek_and_opened_keys_are_wiped_when_dropped() {
+        fn zeroize_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+        let kek = Kek::generate();
+        zeroize_on_drop(&kek);
+        let opened = kek.unseal("k", &kek.seal("k", b"pkcs8")).unwrap();
+        zeroize_on_drop(&opened);
+        assert_eq!(opened.expose(), b"pkcs8");
     }
 
     #[cfg(unix)]

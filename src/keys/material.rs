@@ -17,6 +17,7 @@ use super::Algorithm;
 use crate::secret::Secret;
 
 /// A freshly generated key: its public JWK and its PKCS#8 private key, to be sealed.
+/// The private key is wiped when this is dropped (see [`Secret`]).
 pub struct GeneratedKey {
     pub jwk: PublicJwk,
     pub private_pkcs8: Secret<Vec<u8>>,
@@ -42,6 +43,8 @@ pub fn generate(alg: Algorithm, rsa_bits: u32) -> Result<GeneratedKey, KeyMateri
     match alg {
         Algorithm::Es256 => {
             let rng = SystemRandom::new();
+            // ring's `Document` (the PKCS#8 bytes) and `EcdsaKeyPair` are ring's own and
+            // are not wiped when dropped; ring offers no way to. They live for this call.
             let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
                 .map_err(|_| KeyMaterialError("P-256 generation failed".into()))?;
             let pair =
@@ -60,6 +63,7 @@ pub fn generate(alg: Algorithm, rsa_bits: u32) -> Result<GeneratedKey, KeyMateri
             })
         }
         Algorithm::Rs256 => {
+            // The pair is an OpenSSL key, freed (and, by OpenSSL, cleared) by OpenSSL.
             let pair = RS256
                 .generate_key_pair(rsa_bits)
                 .map_err(|e| KeyMaterialError(e.to_string()))?;
@@ -84,6 +88,12 @@ pub fn generate(alg: Algorithm, rsa_bits: u32) -> Result<GeneratedKey, KeyMateri
 }
 
 /// A private key ready to sign.
+///
+/// Not wiped when dropped, and cannot be: the ES256 key is ring's `EcdsaKeyPair`,
+/// which keeps its private scalar in ring's own memory and does not zeroize it; the
+/// RS256 key is an OpenSSL key inside josekit, whose private numbers OpenSSL clears
+/// when it frees them (josekit may copy the DER while parsing; those copies are
+/// josekit's). The unsealed PKCS#8 it is built from is ours and is wiped.
 pub enum Signer {
     Es256 {
         pair: EcdsaKeyPair,

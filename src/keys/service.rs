@@ -55,6 +55,9 @@ pub enum RotationTrigger {
 }
 
 impl RotationTrigger {
+    /// Every trigger; each is exported at 0 from start-up.
+    pub const ALL: [Self; 3] = [Self::Admin, Self::Schedule, Self::Revocation];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",

@@ -1,10 +1,10 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
 use super::scope::{narrow, ScopeError};
-use super::{RefreshToken, SessionService, FIRST_PARTY_CLIENT};
+use super::{RefreshToken, RevocationReason, SessionService, FIRST_PARTY_CLIENT};
 use crate::error::ApiError;
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
-use crate::tokens::{random_id, IssuedToken, Subject};
+use crate::tokens::{random_id, Grant, IssuedToken, Subject};
 
 /// A live session as a client receives it.
 pub struct Session {
@@ -69,7 +69,7 @@ impl SessionService {
                 roles: Some(user.roles.clone()),
                 sid: Some(&family.id),
             },
-            "password",
+            Grant::Password.as_str(),
         )?;
         Ok(Session {
             access,
@@ -116,7 +116,7 @@ impl SessionService {
                 self.metrics.refresh_reuse_detected.inc();
                 self.metrics
                     .families_revoked
-                    .with_label_values(&["reuse"])
+                    .with_label_values(&[RevocationReason::Reuse.as_str()])
                     .inc();
                 tracing::warn!(family = %family_id, user = %user_id, "refresh token reuse: family revoked");
                 return Err(RefreshFailure::InvalidGrant);
@@ -135,7 +135,7 @@ impl SessionService {
                 roles: Some(roles),
                 sid: Some(&family.id),
             },
-            "refresh_token",
+            Grant::RefreshToken.as_str(),
         )?;
         Ok(Session {
             access,
@@ -146,11 +146,16 @@ impl SessionService {
     }
 
     /// Revokes the family of a refresh token; unknown tokens are ignored (RFC 7009 §2.2).
+    /// `reason` labels the metric and must be one of [`RevocationReason::ALL`].
     pub async fn revoke_refresh_token(
         &self,
         presented: &str,
         reason: &'static str,
     ) -> Result<bool, ApiError> {
+        debug_assert!(
+            RevocationReason::is_label(reason),
+            "reason {reason:?} is not in RevocationReason::ALL"
+        );
         let Some(token) = RefreshToken::parse(presented) else {
             return Ok(false);
         };

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use super::SessionService;
+use super::{RevocationReason, SessionService};
 use crate::domain::{is_identifier, Email, Password};
 use crate::error::ApiError;
 use crate::storage::UserRow;
@@ -87,7 +87,7 @@ impl SessionService {
         if found {
             self.metrics
                 .families_revoked
-                .with_label_values(&["revoke_sessions"])
+                .with_label_values(&[RevocationReason::RevokeSessions.as_str()])
                 .inc();
         }
         Ok(found)
@@ -102,7 +102,7 @@ impl SessionService {
         if found {
             self.metrics
                 .families_revoked
-                .with_label_values(&["user_disabled"])
+                .with_label_values(&[RevocationReason::UserDisabled.as_str()])
                 .inc();
         }
         Ok(found)

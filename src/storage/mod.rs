@@ -35,6 +35,7 @@ pub type SharedStore = Arc<dyn Store>;
 
 #[async_trait::async_trait]
 pub trait HealthStore {
-    /// One cheap round trip: does the database answer?
+    /// Commits one small write: can the database record a session? Callers share it
+    /// through `readiness::Readiness`, at most once a second per replica.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    mint, random_id, verify_signed, AccessClaims, Audience, Expectations, MintError, Rejection,
+    mint, random_id, verify_signed, AccessClaims, Audience, Expectations, Grant, MintError,
+    Rejection,
 };
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -54,12 +55,17 @@ impl TokenService {
         }
     }
 
-    /// Signs a token for `subject` with the current key; `grant` labels the metric.
+    /// Signs a token for `subject` with the current key; `grant` labels the metric
+    /// and must be one of [`Grant::ALL`] (the series exported from start-up).
     pub fn issue(
         &self,
         subject: Subject<'_>,
         grant: &'static str,
     ) -> Result<IssuedToken, ApiError> {
+        debug_assert!(
+            Grant::is_label(grant),
+            "grant {grant:?} is not in Grant::ALL"
+        );
         let ring = self.keys.ring();
         let key = ring
             .signing

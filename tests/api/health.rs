@@ -141,7 +141,16 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
         recovered,
         "logins work again once the database takes writes"
     );
-    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    // Readiness shares one probe for up to a second: the 503 above may still answer.
+    let mut ready = false;
+    for _ in 0..30 {
+        if app.get("/readyz").await.status() == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "/readyz is 200 again within a probe interval");
 }
 
 both_engines! {
@@ -161,5 +170,52 @@ both_engines! {
         assert_eq!(res.headers()["allow"], "POST");
         let res = app.client.delete(app.url("/healthz")).send().await.unwrap();
         assert_eq!(res.headers()["allow"], "GET, HEAD");
+    }
+}
+
+async fn probes_so_far(app: &TestApp) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT probes FROM readiness_probe WHERE id = 1")
+        .fetch_one(&app.app.db.pool)
+        .await
+        .expect("the readiness probe table has its row")
+}
+
+async fn keyset_version(app: &TestApp) -> i64 {
+    sqlx::query_scalar::<_, i64>("SELECT version FROM keyset_version WHERE id = 1")
+        .fetch_one(&app.app.db.pool)
+        .await
+        .unwrap()
+}
+
+both_engines! {
+    async fn a_readiness_flood_shares_one_write_probe(app) {
+        let version = keyset_version(&app).await;
+        let before = probes_so_far(&app).await;
+        let gets = (0..50).map(|_| async { app.get("/readyz").await.status() });
+        let heads = (0..50).map(|_| async { app.client.head(app.url("/readyz")).send().await.unwrap().status() });
+        let (gets, heads) = tokio::join!(futures_util::future::join_all(gets), futures_util::future::join_all(heads));
+        for status in gets.iter().chain(&heads) {
+            assert_eq!(*status, StatusCode::OK);
+        }
+        let probed = probes_so_far(&app).await - before;
+        assert!((1..=2).contains(&probed), "100 concurrent calls ran {probed} write probes");
+        assert_eq!(keyset_version(&app).await, version, "readiness does not touch the key set's row");
+
+        // A result answers for one second, not for ever.
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        let before = probes_so_far(&app).await;
+        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        assert_eq!(probes_so_far(&app).await, before + 1, "a stale result is probed again");
+    }
+}
+
+both_engines! {
+    async fn without_a_signing_key_readyz_fails(app) {
+        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        for sql in ["DELETE FROM signing_keys", "UPDATE keyset_version SET version = version + 1 WHERE id = 1"] {
+            sqlx::query(sql).execute(&app.app.db.writer).await.unwrap();
+        }
+        app.app.keys.reload().await.unwrap();
+        assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE, "no key to sign with, however fresh the database probe");
     }
 }

@@ -13,6 +13,7 @@ mod health;
 mod hostile_ids;
 mod keys;
 mod metrics;
+mod no_store;
 mod oauth;
 mod openapi;
 mod scopes;
