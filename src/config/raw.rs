@@ -24,6 +24,7 @@ pub struct RawServer {
     pub metrics_listen: String,
     pub workers: String,
     pub shutdown_timeout: String,
+    pub trusted_proxies: OneOrMany,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,7 +53,8 @@ pub struct RawTokens {
     pub audience: Option<OneOrMany>,
 }
 
-/// `tokens.audience` is one value or a list in a file, and comma separated text in env.
+/// A list setting (`tokens.audience`, `server.trusted_proxies`): one value or a list in
+/// a file, and comma separated text in env.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
@@ -84,6 +86,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("server.metrics_listen", "127.0.0.1:9464"),
     ("server.workers", "0"),
     ("server.shutdown_timeout", "30s"),
+    ("server.trusted_proxies", ""),
     ("database.url", "sqlite://data/tessera.db"),
     ("database.max_connections", "10"),
     ("keys.algorithm", "ES256"),
