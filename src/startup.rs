@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{KekSetting, Settings};
 use crate::http::conn_deadline;
+use crate::http::request_span::RequestSpan;
 use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::{Kek, KeyError, KeyService};
@@ -214,7 +215,7 @@ impl Application {
                     .wrap(from_fn(crate::http::head::as_get))
                     .wrap(crate::http::json_errors())
                     .wrap(from_fn(crate::http::request_metrics::record))
-                    .wrap(TracingLogger::default())
+                    .wrap(TracingLogger::<RequestSpan>::new())
                     .wrap(from_fn(conn_deadline::track))
             }
         })
