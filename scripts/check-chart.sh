@@ -229,12 +229,17 @@ def assert_render(case, path):
     objs = docs(path)
     kinds = sorted(o["kind"] for o in objs)
     if case == "sqlite":
-        check_server(objs, 1, "sqlite")
+        dep = check_server(objs, 1, "sqlite")
+        env = env_of(dep["spec"]["template"]["spec"]["containers"][0])
+        assert "TESSERA__SERVER__TRUSTED_PROXIES" not in env, "no proxy is trusted by default"
     elif case == "postgres-ha":
         check_server(objs, 3, "postgres")
         assert "HorizontalPodAutoscaler" not in kinds
     elif case == "full":
-        check_server(objs, None, "postgres")
+        dep = check_server(objs, None, "postgres")
+        env = env_of(dep["spec"]["template"]["spec"]["containers"][0])
+        proxies = env["TESSERA__SERVER__TRUSTED_PROXIES"]["value"]
+        assert proxies == "10.244.0.0/16,fd00:10:244::/56", f"trusted proxies passed as {proxies!r}"
         hpa = one(objs, "HorizontalPodAutoscaler")
         assert hpa["spec"]["minReplicas"] == 2
         one(objs, "NetworkPolicy")
@@ -469,6 +474,8 @@ render_ok "sqlite, 1 replica" sqlite "${SQLITE[@]}"
 render_refused "sqlite + autoscaling" "autoscaling.enabled=true with SQLite" "${SQLITE[@]}" --set autoscaling.enabled=true
 render_refused "postgres URL in values" "database.url must be a sqlite:// URL" "${SQLITE[@]}" --set "database.url=postgres://u:p@db/tessera"
 render_refused "grace <= shutdown_timeout" "terminationGracePeriodSeconds=30 must be more" "${SQLITE[@]}" --set terminationGracePeriodSeconds=30
+render_refused "trust every peer" "trusted_proxies must not contain 0.0.0.0/0" "${SQLITE[@]}" --set "config.server.trusted_proxies={10.244.0.0/16,0.0.0.0/0}"
+render_refused "trust every IPv6 peer" "trusted_proxies must not contain ::/0" "${SQLITE[@]}" --set "config.server.trusted_proxies=::/0"
 helm_lint "every option on" "${FULL[@]}"
 render_ok "every option on" full "${FULL[@]}"
 

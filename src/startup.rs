@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{KekSetting, Settings};
 use crate::http::conn_deadline;
+use crate::http::request_span::RequestSpan;
 use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::{Kek, KeyError, KeyService};
@@ -217,7 +218,7 @@ impl Application {
                     // Outside json_errors, so the bodies it rewrites are covered too.
                     .wrap(from_fn(crate::http::no_store::by_default))
                     .wrap(from_fn(crate::http::request_metrics::record))
-                    .wrap(TracingLogger::default())
+                    .wrap(TracingLogger::<RequestSpan>::new())
                     .wrap(from_fn(conn_deadline::track))
             }
         })

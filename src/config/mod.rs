@@ -35,6 +35,8 @@ pub struct ServerSettings {
     /// Actix workers; 0 means one per core.
     pub workers: usize,
     pub shutdown_timeout: Duration,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (`crate::http::client_address`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]

@@ -24,6 +24,7 @@ pub struct RawServer {
     pub metrics_listen: String,
     pub workers: String,
     pub shutdown_timeout: String,
+    pub trusted_proxies: OneOrMany,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,9 +54,10 @@ pub struct RawTokens {
     pub first_party_scopes: Option<OneOrMany>,
 }
 
-/// `tokens.audience` and `tokens.first_party_scopes` are one value or a list in a
-/// file, and text in env (audience: comma separated; scopes: space separated, as OAuth
-/// writes a scope, since a comma may be part of a scope token).
+/// A list setting (`tokens.audience`, `server.trusted_proxies`,
+/// `tokens.first_party_scopes`): one value or a list in a file, and text in env: comma
+/// separated, but space separated for scopes, as OAuth writes a scope (a comma may be
+/// part of a scope token).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
@@ -87,6 +89,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("server.metrics_listen", "127.0.0.1:9464"),
     ("server.workers", "0"),
     ("server.shutdown_timeout", "30s"),
+    ("server.trusted_proxies", ""),
     ("database.url", "sqlite://data/tessera.db"),
     ("database.max_connections", "10"),
     ("keys.algorithm", "ES256"),

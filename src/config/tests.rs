@@ -288,3 +288,65 @@ fn file_keys_that_are_not_setting_names_are_refused_not_allocated() {
     let ok = file("[server]\nlisten = \"127.0.0.1:9999\"\n");
     assert!(load_from(Some(ok.path()), env(&[])).is_ok());
 }
+
+#[test]
+fn trusted_proxies_are_cidrs_from_a_list_or_comma_separated_env() {
+    let s = load_from(None, env(&[])).unwrap();
+    assert!(
+        s.server.trusted_proxies.is_empty(),
+        "no proxy is trusted by default"
+    );
+
+    let s = load_from(
+        None,
+        env(&[(
+            "TESSERA__SERVER__TRUSTED_PROXIES",
+            " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,::1,",
+        )]),
+    )
+    .unwrap();
+    let nets: Vec<String> = s
+        .server
+        .trusted_proxies
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        nets,
+        ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "::1/128"],
+        "a bare address is that one address"
+    );
+
+    let f = file("[server]\ntrusted_proxies = [\"10.42.0.0/16\", \"10.1.2.3/8\"]\n");
+    let s = load_from(Some(f.path()), env(&[])).unwrap();
+    let nets: Vec<String> = s
+        .server
+        .trusted_proxies
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        nets,
+        ["10.42.0.0/16", "10.0.0.0/8"],
+        "host bits are dropped"
+    );
+    let f = file("[server]\ntrusted_proxies = []\n");
+    let s = load_from(Some(f.path()), env(&[])).unwrap();
+    assert!(s.server.trusted_proxies.is_empty());
+
+    for bad in [
+        "10.0.0.0/33",
+        "10.0.0",
+        "proxy.internal",
+        "10.0.0.0/8 10.1.0.0/16",
+        "0.0.0.0/0",
+        "10.0.0.0/8,::/0",
+    ] {
+        let err = error_of(&[("TESSERA__SERVER__TRUSTED_PROXIES", bad)]);
+        assert_eq!(err.key, "server.trusted_proxies", "{bad}: {err}");
+        assert!(!err.to_string().contains('\n'), "one line: {err}");
+    }
+    let f = file("[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"fe80::/1000\"]\n");
+    let err = load_from(Some(f.path()), env(&[])).unwrap_err();
+    assert_eq!(err.key, "server.trusted_proxies", "{err}");
+}

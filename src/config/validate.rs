@@ -1,9 +1,11 @@
 //! Turns raw text into typed settings, refusing unsafe or malformed values with
 //! an error that names the key.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use super::raw::{OneOrMany, RawSettings};
 use super::*;
@@ -20,6 +22,7 @@ pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
         metrics_listen: socket_addr("server.metrics_listen", &raw.server.metrics_listen)?,
         workers: number("server.workers", &raw.server.workers, 0..=1024)?,
         shutdown_timeout: duration("server.shutdown_timeout", &raw.server.shutdown_timeout)?,
+        trusted_proxies: trusted_proxies(&raw.server.trusted_proxies)?,
     };
     if server.listen == server.metrics_listen && server.listen.port() != 0 {
         return Err(ConfigError::new(
@@ -133,6 +136,43 @@ fn boolean(key: &str, text: &str) -> Result<bool, ConfigError> {
             format!("`{other}` is not true or false"),
         )),
     }
+}
+
+/// `server.trusted_proxies`: CIDRs, a bare address meaning just that address.
+fn trusted_proxies(raw: &OneOrMany) -> Result<Vec<IpNet>, ConfigError> {
+    let key = "server.trusted_proxies";
+    let entries: Vec<&str> = match raw {
+        OneOrMany::One(text) => text.split(',').collect(),
+        OneOrMany::Many(list) => list.iter().map(String::as_str).collect(),
+    };
+    let mut nets = Vec::new();
+    for entry in entries.into_iter().map(str::trim).filter(|e| !e.is_empty()) {
+        let net = entry
+            .parse::<IpNet>()
+            .ok()
+            .or_else(|| {
+                entry
+                    .parse::<IpAddr>()
+                    .ok()
+                    .map(|ip| ip.to_canonical().into())
+            })
+            .ok_or_else(|| {
+                let example = "such as 10.0.0.0/8 or 2001:db8::/32";
+                ConfigError::new(
+                    key,
+                    format!("`{entry}` is not an address or CIDR {example}"),
+                )
+            })?;
+        // Everyone would be a proxy, so every client could name its own address.
+        if net.prefix_len() == 0 {
+            return Err(ConfigError::new(
+                key,
+                format!("`{entry}` trusts every peer; list only your proxies' addresses"),
+            ));
+        }
+        nets.push(net.trunc());
+    }
+    Ok(nets)
 }
 
 fn database_url(text: &str) -> Result<DatabaseUrl, ConfigError> {

@@ -25,10 +25,10 @@ pub struct AccessTokenResponse {
     expires_in: i64,
 }
 
+/// The client address as the login throttle keys it: the peer, or what a trusted
+/// proxy says (see `client_address`), never a header anyone else sent.
 pub fn client_address(req: &HttpRequest) -> Option<String> {
-    // The peer address, not X-Forwarded-For: a header any client can forge would
-    // let it dodge per-address throttling.
-    req.peer_addr().map(|a| a.ip().to_string())
+    super::client_address::client_address(req).map(|ip| ip.to_string())
 }
 
 pub fn login_failure(e: LoginFailure) -> ApiError {

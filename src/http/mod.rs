@@ -5,6 +5,7 @@ pub mod admin_guard;
 mod admin_keys;
 mod admin_users;
 mod auth;
+pub mod client_address;
 mod client_auth;
 pub mod conn_deadline;
 mod cookies;
@@ -17,6 +18,7 @@ mod not_routed;
 mod oauth;
 pub mod openapi;
 pub mod request_metrics;
+pub mod request_span;
 mod well_known;
 
 use actix_web::body::EitherBody;

@@ -1,6 +1,10 @@
 //! Login throttling per account and per client address, kept in the database so
 //! every replica counts the same failures.
 
+use std::net::IpAddr;
+
+use ipnet::Ipv6Net;
+
 /// Failures allowed within a window before the subject is blocked for `block` seconds.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -38,6 +42,33 @@ pub fn account_subject(email: &str) -> String {
     format!("account:{email}")
 }
 
+/// IPv4 clients by their address, IPv6 clients by their /64: one host commonly holds a
+/// whole /64, and a fresh address per guess must not buy fresh attempts.
 pub fn address_subject(ip: &str) -> String {
-    format!("ip:{ip}")
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => {
+            let net = Ipv6Net::new(v6, 64).expect("64 is a valid IPv6 prefix");
+            format!("ip:{}", net.trunc())
+        }
+        _ => format!("ip:{ip}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_share_the_subject_of_their_64() {
+        assert_eq!(address_subject("203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(address_subject("2001:db8:1:2::1"), "ip:2001:db8:1:2::/64");
+        assert_eq!(
+            address_subject("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            address_subject("2001:db8:1:2::1")
+        );
+        assert_ne!(
+            address_subject("2001:db8:1:3::1"),
+            address_subject("2001:db8:1:2::1")
+        );
+    }
 }

@@ -1,4 +1,5 @@
-//! Attack tokens against the running app: every forged or dead token is refused, never a 5xx.
+//! Attacks on the running app: every forged or dead token is refused, never a 5xx, and
+//! forged forwarding headers do not choose the client address.
 
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
@@ -7,8 +8,12 @@ mod helpers;
 mod forge;
 mod insider;
 mod judge;
+#[allow(dead_code)]
+#[path = "../faults/server.rs"]
+mod server;
 
 mod claims;
+mod client_address;
 mod dead_tokens;
 mod headers;
 mod key_confusion;

@@ -199,6 +199,13 @@ together in one `fail`.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $proxies := dig "server" "trusted_proxies" list .Values.config -}}
+{{- if kindIs "string" $proxies -}}{{- $proxies = splitList "," $proxies -}}{{- end -}}
+{{- range $proxies -}}
+{{- if regexMatch "/0+$" (trim (toString .)) -}}
+{{- $errors = append $errors (printf "config.server.trusted_proxies must not contain %s: it trusts every peer, so any client could choose the address the login throttle and the logs see. List the ingress controller's pod CIDR." (trim (toString .))) -}}
+{{- end -}}
+{{- end -}}
 {{- if .Values.terminationGracePeriodSeconds -}}
 {{- $shutdown := include "tessera.durationSeconds" (dict "key" "config.server.shutdown_timeout" "value" (dig "server" "shutdown_timeout" "30s" .Values.config)) | int64 -}}
 {{- $pause := .Values.lifecycle.preStopSleepSeconds | default 0 | int64 -}}
