@@ -17,6 +17,8 @@ pub struct Metrics {
     pub refresh_reuse_detected: IntCounter,
     /// Beyond the contract: how many rotations each group commit carried.
     pub refresh_group_commit_size: Histogram,
+    /// Beyond the contract: writer transactions begun by refresh rotations.
+    pub refresh_writer_transactions: IntCounter,
     pub families_revoked: IntCounterVec,
     pub key_rotations: IntCounterVec,
     pub signing_keys: IntGaugeVec,
@@ -105,6 +107,11 @@ impl Metrics {
                 &registry,
                 "tessera_refresh_rotations_total",
                 "Refresh tokens rotated",
+            ),
+            refresh_writer_transactions: counter(
+                &registry,
+                "tessera_refresh_writer_transactions_total",
+                "Writer transactions begun by refresh rotations (group commits and rotations settled alone)",
             ),
             refresh_reuse_detected: counter(
                 &registry,

@@ -14,7 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use prometheus::Histogram;
+use prometheus::{Histogram, IntCounter};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use tokio::runtime::Handle;
@@ -29,6 +29,15 @@ use super::{RotateOutcome, Rotation, StoreError};
 const MAX_BATCH: usize = 64;
 /// Rotations waiting beyond this are not queued: the caller gets a 503.
 const QUEUE_DEPTH: usize = 8 * 1024;
+
+/// What the lanes count, beyond the contract: what rotations cost the writer.
+#[derive(Clone)]
+pub struct RotationMetrics {
+    /// How many rotations each batch carried.
+    pub batch_sizes: Histogram,
+    /// Writer transactions begun: one per batch, and one per rotation run alone.
+    pub writer_transactions: IntCounter,
+}
 
 /// One waiting rotation, owned so that it outlives the request that queued it: a
 /// rotation is never cut in half because its client hung up.
@@ -68,12 +77,11 @@ pub(super) struct RotationQueue {
 
 impl RotationQueue {
     /// Starts `lanes` batch loops on `home`; `store` must not hold this queue.
-    /// `sizes` observes the number of rotations each batch carried.
-    pub fn start(store: SqlStore, lanes: usize, sizes: Histogram, home: &Handle) -> Self {
+    pub fn start(store: SqlStore, lanes: usize, metrics: RotationMetrics, home: &Handle) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..lanes.max(1) {
-            home.spawn(lane(store.clone(), receiver.clone(), sizes.clone()));
+            home.spawn(lane(store.clone(), receiver.clone(), metrics.clone()));
         }
         Self { sender }
     }
@@ -99,7 +107,11 @@ fn overloaded() -> StoreError {
     StoreError::Unavailable(sqlx::Error::PoolTimedOut)
 }
 
-async fn lane(store: SqlStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, sizes: Histogram) {
+async fn lane(
+    store: SqlStore,
+    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
+    metrics: RotationMetrics,
+) {
     loop {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         {
@@ -108,12 +120,12 @@ async fn lane(store: SqlStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, sizes:
                 return;
             }
         }
-        sizes.observe(jobs.len() as f64);
-        run_batch(&store, jobs).await;
+        metrics.batch_sizes.observe(jobs.len() as f64);
+        run_batch(&store, &metrics, jobs).await;
     }
 }
 
-async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
+async fn run_batch(store: &SqlStore, metrics: &RotationMetrics, jobs: Vec<Job>) {
     // A token presented twice in one batch: the first presentation goes in, the
     // others wait for the batch and then rotate on their own.
     let mut seen = HashSet::new();
@@ -125,6 +137,7 @@ async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
     if batch.len() == 1 {
         alone = batch;
     } else {
+        metrics.writer_transactions.inc();
         match spend_all(store, &batch).await {
             Ok(Spent {
                 outcomes,
@@ -153,10 +166,12 @@ async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
         }
     }
     for job in unspent {
+        metrics.writer_transactions.inc();
         let outcome = settle_alone(store, &job.rotation()).await;
         job.answer(outcome);
     }
     for job in alone.into_iter().chain(repeats) {
+        metrics.writer_transactions.inc();
         let outcome = store.rotate(&job.rotation()).await;
         job.answer(outcome);
     }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 pub use connect::{connect, migrate, Database};
 pub use error::StoreError;
+pub use group_commit::RotationMetrics;
 pub use keys::KeyStore;
 pub use models::*;
 pub use sessions::{ClientStore, FamilyStore, ThrottleStore, UserStore};
