@@ -110,6 +110,7 @@ pub async fn build_state(
     let store = db.store(storage::RotationMetrics {
         batch_sizes: metrics.refresh_group_commit_size.clone(),
         writer_transactions: metrics.refresh_writer_transactions.clone(),
+        screened_out: metrics.refresh_screened_out.clone(),
     });
     let kek = resolve_kek(&settings.keys.kek)?;
     let keys = KeyService::start(

@@ -7,6 +7,7 @@ mod error;
 mod group_commit;
 mod keys;
 mod models;
+mod screen;
 mod sessions;
 mod sql;
 mod sql_sessions;
