@@ -184,7 +184,7 @@ fresh_pg() {
   PG_CREATED=1
 }
 
-declare -A CLEAN JUNKED ASKED DELIVERED P99C P99J BAD TXS
+declare -A CLEAN JUNKED ASKED DELIVERED P99C P99J BAD TXC TXS
 FAILED=0
 
 measure() { # engine round
@@ -194,9 +194,15 @@ measure() { # engine round
   start_tessera "$tag" "$db_url"
 
   seed "$WORK/tokens-$tag-clean.txt"
+  tx0=$(metric tessera_refresh_writer_transactions_total)
+  rot0=$(metric tessera_refresh_rotations_total)
   line=$(rotate "$WORK/tokens-$tag-clean.txt" "$tag-clean")
+  tx1=$(metric tessera_refresh_writer_transactions_total)
+  rot1=$(metric tessera_refresh_rotations_total)
   clean=$(field rps "$line")
   echo "  clean  $line" >&2
+  echo "         writer transactions $((tx1 - tx0)) for $((rot1 - rot0)) rotations" >&2
+  TXC[$engine]+="$((tx1 - tx0))/$((rot1 - rot0)) "
   CLEAN[$engine]+="$clean "
   P99C[$engine]+="$(field p99_ms "$line") "
   BAD[$engine]=$(( ${BAD[$engine]:-0} + $(field non200 "$line") ))
@@ -264,14 +270,15 @@ at_least() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; }
 
 echo
 echo "Refresh rotations with and without junk: median of $ROUNDS round(s) of ${DURATION}s, wrk -t$THREADS -c$CONNS (junk -c$JUNK_CONNS), DB pool $POOL, $(nproc) cores, $(basename "$TESSERA_BIN") at $TESSERA_BIN"
-printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s   %s\n' engine clean/s junk_on/s ratio junk_asked junk_done p99_clean p99_junk non200 "writer_tx/rotations per round"
+printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s\n' engine clean/s junk_on/s ratio junk_asked junk_done p99_clean p99_junk non200
 for engine in $ENGINES; do
   c=$(median "${CLEAN[$engine]}"); j=$(median "${JUNKED[$engine]}")
   a=$(median "${ASKED[$engine]}"); d=$(median "${DELIVERED[$engine]}")
   r=$(ratio "$j" "$c")
-  printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s   %s\n' "$engine" "$c" "$j" "$r" "$a" "$d" \
-    "$(median "${P99C[$engine]}")" "$(median "${P99J[$engine]}")" "${BAD[$engine]}" "${TXS[$engine]}"
+  printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s\n' "$engine" "$c" "$j" "$r" "$a" "$d" \
+    "$(median "${P99C[$engine]}")" "$(median "${P99J[$engine]}")" "${BAD[$engine]}"
   echo "  per round: clean ${CLEAN[$engine]}| with junk ${JUNKED[$engine]}| junk delivered ${DELIVERED[$engine]}"
+  echo "  writer transactions/rotations per round: clean ${TXC[$engine]}| with junk ${TXS[$engine]}"
 done
 echo
 for engine in $ENGINES; do
