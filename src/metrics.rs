@@ -19,6 +19,10 @@ pub struct Metrics {
     pub refresh_reuse_detected: IntCounter,
     /// Beyond the contract: how many rotations each group commit carried.
     pub refresh_group_commit_size: Histogram,
+    /// Beyond the contract: writer transactions begun by refresh rotations.
+    pub refresh_writer_transactions: IntCounter,
+    /// Beyond the contract: refresh tokens refused by one read, without the writer.
+    pub refresh_screened_out: IntCounterVec,
     pub families_revoked: IntCounterVec,
     pub key_rotations: IntCounterVec,
     pub signing_keys: IntGaugeVec,
@@ -107,6 +111,17 @@ impl Metrics {
                 &registry,
                 "tessera_refresh_rotations_total",
                 "Refresh tokens rotated",
+            ),
+            refresh_writer_transactions: counter(
+                &registry,
+                "tessera_refresh_writer_transactions_total",
+                "Writer transactions begun by refresh rotations (group commits and rotations settled alone)",
+            ),
+            refresh_screened_out: counter_vec(
+                &registry,
+                "tessera_refresh_screened_out_total",
+                "Refresh tokens refused by one read, before the writer: unknown, or expired or of a dead family",
+                &["reason"],
             ),
             refresh_reuse_detected: counter(
                 &registry,

@@ -108,7 +108,11 @@ pub async fn build_state(
 ) -> Result<Arc<AppState>, StartupError> {
     let db = open_database(&settings).await?;
     let metrics = Metrics::new();
-    let store = db.store(metrics.refresh_group_commit_size.clone());
+    let store = db.store(storage::RotationMetrics {
+        batch_sizes: metrics.refresh_group_commit_size.clone(),
+        writer_transactions: metrics.refresh_writer_transactions.clone(),
+        screened_out: metrics.refresh_screened_out.clone(),
+    });
     let kek = resolve_kek(&settings.keys.kek)?;
     let keys = KeyService::start(
         store.clone(),

@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use super::checkpoint;
+use super::group_commit::RotationMetrics;
 use super::sql::SqlStore;
 use super::{SharedStore, StoreError};
 use crate::config::{DatabaseSettings, DatabaseUrl};
@@ -30,9 +31,9 @@ pub struct Database {
 }
 
 impl Database {
-    /// The store over these pools; `group_commit_sizes` observes how many refresh
-    /// rotations each group commit carries.
-    pub fn store(&self, group_commit_sizes: prometheus::Histogram) -> SharedStore {
+    /// The store over these pools; `rotation_metrics` count what its refresh
+    /// rotations cost.
+    pub fn store(&self, rotation_metrics: RotationMetrics) -> SharedStore {
         // Group commit: SQLite has one writer, so one batch at a time; on PostgreSQL a
         // second batch forms while the first commits.
         let lanes = match self.engine {
@@ -43,7 +44,7 @@ impl Database {
             self.pool.clone(),
             self.writer.clone(),
             lanes,
-            group_commit_sizes,
+            rotation_metrics,
         ))
     }
 }

@@ -4,22 +4,28 @@
 //! children with one INSERT, and commits once. A rotation costs its share of five
 //! round trips and one commit instead of four and one of its own (bench/refresh).
 //!
+//! Before any of that, one read on the reader pool screens the batch (`screen`):
+//! unknown tokens, and tokens that are expired or of a dead family, are answered at
+//! once, and a batch left with nothing opens no transaction. Anyone can present a
+//! well-formed token, and junk must not queue real rotations behind the one writer.
+//!
 //! Exactly one of concurrent presentations of a token still wins: a batch holds each
 //! token once (a repeat waits for the batch to commit, then meets the spent token like
 //! any later presentation), and the UPDATE only spends what is unspent, row by row,
-//! under the engine's own locking. Everything but the plain case (reuse, grace, dead
-//! or unknown tokens) is settled one by one after the batch, by the same code as an
-//! unbatched rotation.
+//! under the engine's own locking. What the batch could not spend (reuse, grace, or a
+//! token that died since the read) is settled one by one after the batch, by the same
+//! code as an unbatched rotation.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use prometheus::Histogram;
+use prometheus::{Histogram, IntCounter, IntCounterVec};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::screen::{read_presented, screen, Screened};
 use super::sql::SqlStore;
 use super::sql_sessions::{family_from_row, settle_unspent, verdict, FAMILY_FOR_ROTATION, SPEND};
 use super::{RotateOutcome, Rotation, StoreError};
@@ -29,6 +35,17 @@ use super::{RotateOutcome, Rotation, StoreError};
 const MAX_BATCH: usize = 64;
 /// Rotations waiting beyond this are not queued: the caller gets a 503.
 const QUEUE_DEPTH: usize = 8 * 1024;
+
+/// What the lanes count, beyond the contract: what rotations cost the writer.
+#[derive(Clone)]
+pub struct RotationMetrics {
+    /// How many rotations each batch carried.
+    pub batch_sizes: Histogram,
+    /// Writer transactions begun: one per batch, and one per rotation run alone.
+    pub writer_transactions: IntCounter,
+    /// Presentations answered by the screening read alone, by `reason` (`Screened`).
+    pub screened_out: IntCounterVec,
+}
 
 /// One waiting rotation, owned so that it outlives the request that queued it: a
 /// rotation is never cut in half because its client hung up.
@@ -68,12 +85,15 @@ pub(super) struct RotationQueue {
 
 impl RotationQueue {
     /// Starts `lanes` batch loops on `home`; `store` must not hold this queue.
-    /// `sizes` observes the number of rotations each batch carried.
-    pub fn start(store: SqlStore, lanes: usize, sizes: Histogram, home: &Handle) -> Self {
+    pub fn start(store: SqlStore, lanes: usize, metrics: RotationMetrics, home: &Handle) -> Self {
+        // Every reason is exported from the start, at 0.
+        for reason in Screened::ALL {
+            metrics.screened_out.with_label_values(&[reason.as_str()]);
+        }
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..lanes.max(1) {
-            home.spawn(lane(store.clone(), receiver.clone(), sizes.clone()));
+            home.spawn(lane(store.clone(), receiver.clone(), metrics.clone()));
         }
         Self { sender }
     }
@@ -99,7 +119,11 @@ fn overloaded() -> StoreError {
     StoreError::Unavailable(sqlx::Error::PoolTimedOut)
 }
 
-async fn lane(store: SqlStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, sizes: Histogram) {
+async fn lane(
+    store: SqlStore,
+    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
+    metrics: RotationMetrics,
+) {
     loop {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         {
@@ -108,12 +132,16 @@ async fn lane(store: SqlStore, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, sizes:
                 return;
             }
         }
-        sizes.observe(jobs.len() as f64);
-        run_batch(&store, jobs).await;
+        metrics.batch_sizes.observe(jobs.len() as f64);
+        run_batch(&store, &metrics, jobs).await;
     }
 }
 
-async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
+async fn run_batch(store: &SqlStore, metrics: &RotationMetrics, jobs: Vec<Job>) {
+    let jobs = screen_out(store, metrics, jobs).await;
+    if jobs.is_empty() {
+        return;
+    }
     // A token presented twice in one batch: the first presentation goes in, the
     // others wait for the batch and then rotate on their own.
     let mut seen = HashSet::new();
@@ -125,6 +153,7 @@ async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
     if batch.len() == 1 {
         alone = batch;
     } else {
+        metrics.writer_transactions.inc();
         match spend_all(store, &batch).await {
             Ok(Spent {
                 outcomes,
@@ -153,13 +182,47 @@ async fn run_batch(store: &SqlStore, jobs: Vec<Job>) {
         }
     }
     for job in unspent {
+        metrics.writer_transactions.inc();
         let outcome = settle_alone(store, &job.rotation()).await;
         job.answer(outcome);
     }
     for job in alone.into_iter().chain(repeats) {
+        metrics.writer_transactions.inc();
         let outcome = store.rotate(&job.rotation()).await;
         job.answer(outcome);
     }
+}
+
+/// Answers every job whose token one read shows to be unknown or dead (`Invalid`),
+/// and returns the others, for the writer. If the read fails, every job gets its error:
+/// the writer would most likely fail the same way, and junk must not reach it.
+async fn screen_out(store: &SqlStore, metrics: &RotationMetrics, jobs: Vec<Job>) -> Vec<Job> {
+    let mut hashes: Vec<&[u8]> = jobs.iter().map(|j| j.presented.as_slice()).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let found = match read_presented(&store.pool, &hashes).await {
+        Ok(found) => found,
+        Err(e) => {
+            for job in jobs {
+                job.answer(Err(e.again()));
+            }
+            return Vec::new();
+        }
+    };
+    let mut rest = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match screen(found.get(&job.presented), job.now) {
+            Some(reason) => {
+                metrics
+                    .screened_out
+                    .with_label_values(&[reason.as_str()])
+                    .inc();
+                job.answer(Ok(RotateOutcome::Invalid));
+            }
+            None => rest.push(job),
+        }
+    }
+    rest
 }
 
 /// A token the batch could not spend cannot become spendable again, so only the rest

@@ -7,6 +7,7 @@ mod error;
 mod group_commit;
 mod keys;
 mod models;
+mod screen;
 mod sessions;
 mod sql;
 mod sql_sessions;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 pub use connect::{connect, migrate, Database};
 pub use error::StoreError;
+pub use group_commit::RotationMetrics;
 pub use keys::KeyStore;
 pub use models::*;
 pub use sessions::{ClientStore, FamilyStore, ThrottleStore, UserStore};

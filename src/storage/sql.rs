@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::{AnyPool, Row};
 use tokio::runtime::Handle;
 
-use super::group_commit::RotationQueue;
+use super::group_commit::{RotationMetrics, RotationQueue};
 use super::{HealthStore, KeyChange, KeyStore, StoreError, StoredKey};
 use crate::keys::KeyState;
 
@@ -30,7 +30,7 @@ impl SqlStore {
         pool: AnyPool,
         writer: AnyPool,
         rotation_lanes: usize,
-        group_commit_sizes: prometheus::Histogram,
+        rotation_metrics: RotationMetrics,
     ) -> Self {
         let mut store = Self {
             pool,
@@ -42,7 +42,7 @@ impl SqlStore {
             store.rotations = Some(RotationQueue::start(
                 store.clone(),
                 rotation_lanes,
-                group_commit_sizes,
+                rotation_metrics,
                 &home,
             ));
         }

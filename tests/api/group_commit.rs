@@ -1,11 +1,17 @@
 //! Group commit: refreshes that arrive together are committed together, and each gets
 //! the answer it would get alone: plain rotations, a token presented several times at
 //! once, a reused token, another client's token and an unknown one, in one burst.
+//! Unknown and dead tokens never reach the writer: a flood of them is answered by one
+//! read per batch, while the database's write lock is held elsewhere, and legitimate
+//! rotations among them all go through.
 
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use futures_util::future::join_all;
 use reqwest::StatusCode;
+use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
@@ -74,8 +80,8 @@ async fn refresh(
     (res.status(), res.json().await.unwrap())
 }
 
-/// (count, sum) of the group-commit size histogram.
-async fn group_commits(app: &TestApp) -> (f64, f64) {
+/// The value of the sample `name` (labels included, as scraped) on /metrics.
+async fn metric(app: &TestApp, name: &str) -> f64 {
     let scrape = app
         .client
         .get(format!("{}/metrics", app.metrics_address))
@@ -85,16 +91,54 @@ async fn group_commits(app: &TestApp) -> (f64, f64) {
         .text()
         .await
         .unwrap();
-    let value = |name: &str| {
-        scrape
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("{name} in {scrape}"))
-    };
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("{name} in {scrape}"))
+}
+
+/// (count, sum) of the group-commit size histogram.
+async fn group_commits(app: &TestApp) -> (f64, f64) {
     (
-        value("tessera_refresh_group_commit_size_count"),
-        value("tessera_refresh_group_commit_size_sum"),
+        metric(app, "tessera_refresh_group_commit_size_count").await,
+        metric(app, "tessera_refresh_group_commit_size_sum").await,
     )
+}
+
+const WRITER_TRANSACTIONS: &str = "tessera_refresh_writer_transactions_total";
+
+/// A refresh token of the shape tessera issues (51 characters) that it never issued.
+fn unknown_token() -> String {
+    let mut bytes = [0u8; 38];
+    SystemRandom::new().fill(&mut bytes).unwrap();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A refresh token whose family was revoked.
+async fn dead_token(app: &TestApp) -> String {
+    let token = log_in(app, None).await;
+    let res = app
+        .oauth_form("/oauth/revoke", &[("token", &token)], None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    token
+}
+
+/// Presents a token that must be refused, the way an attacker can: on /oauth/token,
+/// or on /auth/refresh with a CSRF cookie and header of his own choosing. Returns
+/// whether it was refused with `invalid_grant`.
+async fn present_junk(app: &TestApp, token: &str, on_cookie_route: bool) -> bool {
+    if on_cookie_route {
+        let res = app
+            .refresh_with(&TestApp::fresh_client(), token, "attacker-csrf")
+            .await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        status == StatusCode::UNAUTHORIZED && body["error"] == "invalid_grant"
+    } else {
+        let (status, body) = refresh(app, token, None).await;
+        status == StatusCode::BAD_REQUEST && body["error"] == "invalid_grant"
+    }
 }
 
 /// Holds the database's write lock from outside the app, as a long transaction of
@@ -198,5 +242,65 @@ both_engines! {
         // The other client's attempt spent nothing; the reuse killed its family.
         assert_eq!(refresh(&app, &bound, Some(&owner)).await.0, StatusCode::OK);
         assert_eq!(refresh(&app, &spent_child, None).await.0, StatusCode::BAD_REQUEST);
+    }
+}
+
+both_engines! {
+    async fn unknown_and_dead_refresh_tokens_are_refused_without_the_writer(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let dead = dead_token(&app).await;
+        let mut junk: Vec<String> = (0..64).map(|_| unknown_token()).collect();
+        junk.extend(std::iter::repeat_n(dead, 8));
+        let before = metric(&app, WRITER_TRANSACTIONS).await;
+
+        // Another writer holds the database: whatever needs the writer waits for it.
+        let lock = WriteLock::take(&app).await;
+        let answers = tokio::time::timeout(
+            Duration::from_secs(3),
+            join_all(junk.iter().enumerate().map(|(i, t)| present_junk(&app, t, i % 2 == 1))),
+        )
+        .await;
+        lock.release().await;
+
+        let answers = answers.expect("junk waited for the write lock: it reached the writer");
+        assert!(answers.iter().all(|&refused| refused), "{answers:?}");
+        assert_eq!(metric(&app, WRITER_TRANSACTIONS).await - before, 0.0);
+        assert_eq!(metric(&app, "tessera_refresh_screened_out_total{reason=\"unknown\"}").await, 64.0);
+        assert_eq!(metric(&app, "tessera_refresh_screened_out_total{reason=\"dead\"}").await, 8.0);
+    }
+}
+
+both_engines! {
+    async fn a_flood_of_unknown_tokens_costs_legitimate_rotations_no_transaction(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let mut legit = Vec::new();
+        for _ in 0..16 {
+            legit.push(log_in(&app, None).await);
+        }
+        let junk: Vec<String> = (0..256).map(|_| unknown_token()).collect();
+        let before = metric(&app, WRITER_TRANSACTIONS).await;
+
+        let (legit_answers, junk_answers) = tokio::join!(
+            join_all(legit.iter().map(|t| refresh(&app, t, None))),
+            join_all(junk.iter().enumerate().map(|(i, t)| present_junk(&app, t, i % 2 == 1))),
+        );
+
+        for (status, body) in &legit_answers {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+        }
+        assert!(junk_answers.iter().all(|&refused| refused), "{junk_answers:?}");
+        let transactions = metric(&app, WRITER_TRANSACTIONS).await - before;
+        assert!(
+            transactions <= legit.len() as f64,
+            "{} rotations among {} unknown tokens began {transactions} writer transactions",
+            legit.len(),
+            junk.len()
+        );
+        // Each child was stored and is good exactly once.
+        for (_, body) in &legit_answers {
+            let child = body["refresh_token"].as_str().unwrap();
+            assert_eq!(refresh(&app, child, None).await.0, StatusCode::OK);
+            assert_eq!(refresh(&app, child, None).await.0, StatusCode::BAD_REQUEST);
+        }
     }
 }

@@ -1,0 +1,170 @@
+//! Screening presented refresh tokens before the writer. Anyone can present a
+//! well-formed token (no client authentication applies, and on `/auth/refresh` the
+//! attacker sets his own CSRF cookie), and all the rest of a rotation runs on the one
+//! writer. So each batch first reads, in one query on the reader pool, what the
+//! database holds of its presented tokens. A token that cannot rotate and whose
+//! presentation changes nothing (unknown, expired, of a dead family) is answered
+//! `Invalid` there: it costs a share of one read and never a transaction. Only a token
+//! that may rotate, or a spent one of a live family (grace or reuse), goes on to the
+//! writer, which decides it again as before.
+//!
+//! Answering from a read outside the writer's transaction is safe because each of
+//! those states is final: a token's key is stored by a commit that returns before its
+//! holder can present it, so a presented token the read does not find was never issued
+//! (or is purged); a revoked family stays revoked; and expiry only comes closer.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyPool, Row};
+
+use super::StoreError;
+
+/// Why a presentation was answered by the read alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screened {
+    /// No such token: never issued, or purged.
+    Unknown,
+    /// Expired, or of a revoked or expired family.
+    Dead,
+}
+
+impl Screened {
+    pub const ALL: [Screened; 2] = [Screened::Unknown, Screened::Dead];
+
+    /// The `reason` label of `tessera_refresh_screened_out_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Screened::Unknown => "unknown",
+            Screened::Dead => "dead",
+        }
+    }
+}
+
+/// What the database holds of one presented token and its family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub used: bool,
+    pub expires_at: i64,
+    pub family_revoked: bool,
+    pub family_expires_at: i64,
+}
+
+/// `Some(reason)` when presenting a token in the state `found` at `now` can only be
+/// `Invalid` and changes nothing; `None` when the writer must see it. The same cases
+/// as the writer's `SPEND` (which spends only an unused, unexpired token of a live
+/// family) and `settle_unspent` (which answers a spent token of a dead family
+/// `Invalid` without writing).
+pub fn screen(found: Option<&Found>, now: i64) -> Option<Screened> {
+    let Some(found) = found else {
+        return Some(Screened::Unknown);
+    };
+    let family_live = !found.family_revoked && found.family_expires_at > now;
+    // A spent token keeps meaning something (grace, reuse) after its own expiry.
+    let token_live = found.used || found.expires_at > now;
+    (!(family_live && token_live)).then_some(Screened::Dead)
+}
+
+/// Reads the state of each of `hashes` (distinct, at least one) in one query on
+/// `pool`; a token the result lacks is unknown. The parameter list is padded to a
+/// power of two, like the batch's other statements, so a connection prepares few texts.
+pub async fn read_presented(
+    pool: &AnyPool,
+    hashes: &[&[u8]],
+) -> Result<HashMap<Vec<u8>, Found>, StoreError> {
+    let Some(last) = hashes.last() else {
+        return Ok(HashMap::new());
+    };
+    let n = hashes.len().next_power_of_two();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(read_sql(n)));
+    for i in 0..n {
+        query = query.bind(hashes.get(i).unwrap_or(last).to_vec());
+    }
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let used_at: Option<i64> = row.try_get("used_at")?;
+            let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+            Ok((
+                row.try_get("hash")?,
+                Found {
+                    used: used_at.is_some(),
+                    expires_at: row.try_get("token_expires_at")?,
+                    family_revoked: revoked_at.is_some(),
+                    family_expires_at: row.try_get("family_expires_at")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+fn read_sql(n: usize) -> String {
+    let keys = (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT t.hash, t.used_at, t.expires_at AS token_expires_at, f.revoked_at, \
+         f.expires_at AS family_expires_at FROM refresh_tokens t \
+         JOIN refresh_families f ON f.id = t.family_id WHERE t.hash IN ({keys})"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_000;
+
+    fn found(used: bool, expires_at: i64, family_revoked: bool, family_expires_at: i64) -> Found {
+        Found {
+            used,
+            expires_at,
+            family_revoked,
+            family_expires_at,
+        }
+    }
+
+    #[test]
+    fn only_unknown_expired_and_dead_family_tokens_are_answered_by_the_read() {
+        let cases = [
+            (None, Some(Screened::Unknown)),
+            // Spendable: the writer spends it.
+            (Some(found(false, NOW + 1, false, NOW + 1)), None),
+            // Spent, family live: grace or reuse, both need the writer.
+            (Some(found(true, NOW + 1, false, NOW + 1)), None),
+            (Some(found(true, NOW - 1, false, NOW + 1)), None),
+            // Unused but expired.
+            (
+                Some(found(false, NOW, false, NOW + 1)),
+                Some(Screened::Dead),
+            ),
+            // Of a revoked family, spent or not.
+            (
+                Some(found(false, NOW + 1, true, NOW + 1)),
+                Some(Screened::Dead),
+            ),
+            (
+                Some(found(true, NOW + 1, true, NOW + 1)),
+                Some(Screened::Dead),
+            ),
+            // Of a family past its absolute expiry, spent or not.
+            (
+                Some(found(false, NOW + 1, false, NOW)),
+                Some(Screened::Dead),
+            ),
+            (Some(found(true, NOW + 1, false, NOW)), Some(Screened::Dead)),
+        ];
+        for (state, expected) in cases {
+            assert_eq!(screen(state.as_ref(), NOW), expected, "{state:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_names_every_padded_parameter_once() {
+        let sql = read_sql(4);
+        assert!(sql.ends_with("WHERE t.hash IN ($1, $2, $3, $4)"), "{sql}");
+        assert!(!sql.contains("$5"));
+    }
+}
