@@ -10,10 +10,21 @@ const BATCH: i64 = 1_000;
 
 impl SessionService {
     /// Purges until a pass finds less than a full batch; returns rows deleted.
+    ///
+    /// A family's row is kept `access_ttl` past its expiry: an access token issued by
+    /// its last refresh lives that long, and a token is only as alive as its family row
+    /// says (a `sid` naming no family is dead, so a revoked session cannot come back
+    /// when its row goes). Purging at the family's own expiry would cut those last
+    /// tokens short; keeping the row until they have expired costs one row per family
+    /// for `access_ttl` (15 minutes by default) and keeps both rules true.
     pub async fn purge_expired(&self) -> Result<u64, crate::storage::StoreError> {
         let mut total = 0;
         loop {
-            let purged = self.store.purge_expired(self.clock.unix(), BATCH).await?;
+            let now = self.clock.unix();
+            let purged = self
+                .store
+                .purge_expired(now, now - self.access_ttl, BATCH)
+                .await?;
             total += purged;
             if purged < BATCH as u64 {
                 return Ok(total);

@@ -52,8 +52,14 @@ pub trait FamilyStore {
         iat: i64,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes up to `batch` expired rows of each kind; returns how many went.
-    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError>;
+    /// Deletes up to `batch` expired rows of each kind; returns how many went. Families
+    /// go when they expired at or before `families_expired_by`, other rows at `now`.
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError>;
 }
 
 #[async_trait]

@@ -267,10 +267,15 @@ impl FamilyStore for SqlStore {
     ) -> Result<bool, StoreError> {
         // Strictly before: a same-second login after revoke-all is a new family, and
         // families are revoked too, so no earlier token slips through.
+        // A `sid` must name a live family: a revoked family's row is purged one day, and
+        // from then on "not revoked" would have read as live (a logged-out session
+        // coming back). Tokens without a `sid` (client credentials) have no family.
         let row = sqlx::query(
             "SELECT \
                (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
-             + (SELECT COUNT(*) FROM refresh_families WHERE id = $2 AND revoked_at IS NOT NULL) \
+             + (CASE WHEN $2 IS NULL THEN 0 \
+                     WHEN EXISTS (SELECT 1 FROM refresh_families WHERE id = $2 AND revoked_at IS NULL) THEN 0 \
+                     ELSE 1 END) \
              + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
              AS dead",
         )
@@ -284,11 +289,23 @@ impl FamilyStore for SqlStore {
         Ok(dead > 0)
     }
 
-    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError> {
-        let mut purged = 0;
-        for sql in [
-            // Whole families past their absolute expiry, tokens included (ON DELETE CASCADE).
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError> {
+        // Whole families, tokens included (ON DELETE CASCADE), that expired at or before
+        // `families_expired_by`; `SessionService::purge_expired` says why that is not `now`.
+        let mut purged = sqlx::query(
             "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(families_expired_by)
+        .bind(batch)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        for sql in [
             // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
             "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
             "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",

@@ -9,6 +9,7 @@ mod config_exit;
 mod families;
 mod group_commit;
 mod health;
+mod housekeeping;
 mod keys;
 mod metrics;
 mod oauth;
