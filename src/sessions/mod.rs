@@ -1,6 +1,7 @@
 //! Users, clients and refresh families: logins, rotation with reuse detection,
 //! revocation, introspection, throttling and housekeeping.
 
+mod attempts;
 mod clients;
 mod families;
 mod hashing_threads;
@@ -20,7 +21,7 @@ pub use introspect::Introspection;
 pub use login::LoginFailure;
 pub use passwords::PasswordHasher;
 pub use refresh_token::RefreshToken;
-pub use throttle::ThrottlePolicy;
+pub use throttle::{give_back, settle_failure, Limit, ThrottlePolicy};
 pub use users::UserView;
 
 use crate::clock::Clock;

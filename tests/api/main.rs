@@ -14,5 +14,6 @@ mod keys;
 mod metrics;
 mod oauth;
 mod openapi;
+mod throttle;
 mod token_format;
 mod well_known;
