@@ -75,6 +75,9 @@ pub struct TokenSettings {
     pub refresh_ttl: Duration,
     pub refresh_idle_ttl: Duration,
     pub reuse_grace: Duration,
+    /// Spent refresh tokens kept per family (the newest); older ones are deleted by
+    /// housekeeping, and presenting one is then merely invalid, not reuse.
+    pub family_history: u32,
     pub audience: Vec<String>,
 }
 

@@ -5,6 +5,7 @@ mod attempts;
 mod clients;
 mod families;
 mod hashing_threads;
+mod history;
 mod housekeeping;
 mod introspect;
 mod login;
@@ -13,6 +14,7 @@ mod refresh_token;
 mod throttle;
 mod users;
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 pub use clients::{valid_scope_token, AuthenticatedClient, ClientCredentials, NewClientSecret};
@@ -44,6 +46,9 @@ pub struct SessionService {
     refresh_ttl: i64,
     refresh_idle_ttl: i64,
     reuse_grace: i64,
+    family_history: u32,
+    /// Where the next history pass starts, in token-stamp milliseconds.
+    history_since: AtomicU64,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -69,6 +74,8 @@ impl SessionService {
             refresh_ttl: secs(settings.refresh_ttl),
             refresh_idle_ttl: secs(settings.refresh_idle_ttl),
             reuse_grace: secs(settings.reuse_grace),
+            family_history: settings.family_history,
+            history_since: AtomicU64::new(refresh_token::unix_millis_now()),
         }
     }
 }

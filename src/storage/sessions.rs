@@ -55,6 +55,19 @@ pub trait FamilyStore {
         iat: i64,
     ) -> Result<bool, StoreError>;
 
+    /// The families of the tokens whose key is in `[from, until)` and whose two key bytes
+    /// at offset `sample_at` are at most `sample`.
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Deletes the family's spent tokens but the newest `keep`; returns how many went.
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError>;
+
     /// Deletes up to `batch` expired rows of each kind; returns how many went. Families
     /// go when they expired at or before `families_expired_by`, other rows at `now`.
     async fn purge_expired(

@@ -289,6 +289,45 @@ impl FamilyStore for SqlStore {
         Ok(dead > 0)
     }
 
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError> {
+        // A range of the primary key (keys lead with their issue time); SQL's substr
+        // counts from 1.
+        let rows = sqlx::query(
+            "SELECT DISTINCT family_id FROM refresh_tokens \
+             WHERE hash >= $1 AND hash < $2 AND substr(hash, CAST($3 AS INTEGER), 2) <= $4",
+        )
+        .bind(from.to_vec())
+        .bind(until.to_vec())
+        .bind(sample_at + 1)
+        .bind(sample.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("family_id")?))
+            .collect()
+    }
+
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError> {
+        // Newest by issue time: created_at first (legacy keys are bare hashes), then the
+        // key's millisecond stamp.
+        let done = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+             AND hash NOT IN (SELECT hash FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+               ORDER BY created_at DESC, hash DESC LIMIT $2)",
+        )
+        .bind(family_id)
+        .bind(keep)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn purge_expired(
         &self,
         now: i64,

@@ -199,3 +199,62 @@ both_engines! {
         assert_eq!(introspect(&app, &last.access).await["active"], true);
     }
 }
+
+async fn assert_invalid_grant(res: Response) {
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+}
+
+/// Logs in and rotates `times` times; returns every session, the live one last.
+async fn rotated(app: &TestApp, times: usize) -> Vec<Session> {
+    let mut sessions = vec![login_as(app, EMAIL, PASSWORD).await];
+    for _ in 0..times {
+        let next = session_of(refresh(app, sessions.last().unwrap()).await).await;
+        sessions.push(next);
+    }
+    sessions
+}
+
+/// (spent, unused) refresh tokens stored for a family.
+async fn history_of(app: &TestApp, sid: &str) -> (i64, i64) {
+    let row = sqlx::query(
+        "SELECT COUNT(used_at) AS spent, COUNT(*) - COUNT(used_at) AS unused \
+         FROM refresh_tokens WHERE family_id = $1",
+    )
+    .bind(sid)
+    .fetch_one(&app.app.db.pool)
+    .await
+    .unwrap();
+    (row.get("spent"), row.get("unused"))
+}
+
+both_engines! {
+    async fn housekeeping_keeps_only_the_newest_spent_tokens_of_a_family(app) {
+        let app = respawn(app, &[("TESSERA__TOKENS__FAMILY_HISTORY", "3")]).await;
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let replayed = rotated(&app, 10).await;
+        let trimmed = rotated(&app, 10).await;
+        let (replayed_sid, trimmed_sid) = (sid_of(&replayed[0].access), sid_of(&trimmed[0].access));
+        assert_eq!(history_of(&app, &replayed_sid).await, (10, 1));
+
+        app.app.sessions.purge_expired().await.unwrap();
+        for sid in [&replayed_sid, &trimmed_sid] {
+            let (spent, unused) = history_of(&app, sid).await;
+            assert!(spent <= 3, "{spent} spent tokens kept of 10");
+            assert_eq!(unused, 1, "the live token stays");
+        }
+
+        // The newest spent token is still known: presenting it again is reuse, and
+        // the family dies.
+        assert_invalid_grant(refresh(&app, &replayed[9]).await).await;
+        assert_invalid_grant(refresh(&app, &replayed[10]).await).await;
+        assert_eq!(me_status(&app, &replayed[10].access).await, StatusCode::UNAUTHORIZED);
+
+        // A trimmed token is merely unknown: refused, and the family lives on.
+        assert_invalid_grant(refresh(&app, &trimmed[0]).await).await;
+        assert_eq!(me_status(&app, &trimmed[10].access).await, StatusCode::OK);
+        let next = session_of(refresh(&app, &trimmed[10]).await).await;
+        assert_eq!(me_status(&app, &next.access).await, StatusCode::OK);
+    }
+}
