@@ -77,6 +77,9 @@ pub struct TokenSettings {
     pub refresh_ttl: Duration,
     pub refresh_idle_ttl: Duration,
     pub reuse_grace: Duration,
+    /// Spent refresh tokens kept per family (the newest); older ones are deleted by
+    /// housekeeping, and presenting one is then merely invalid, not reuse.
+    pub family_history: u32,
     pub audience: Vec<String>,
     /// Scopes a login without a client (first party) may ask for.
     pub first_party_scopes: Vec<String>,

@@ -50,6 +50,7 @@ pub struct RawTokens {
     pub refresh_ttl: String,
     pub refresh_idle_ttl: String,
     pub reuse_grace: String,
+    pub family_history: String,
     pub audience: Option<OneOrMany>,
     pub first_party_scopes: Option<OneOrMany>,
 }
@@ -102,6 +103,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tokens.refresh_ttl", "30d"),
     ("tokens.refresh_idle_ttl", "7d"),
     ("tokens.reuse_grace", "0s"),
+    ("tokens.family_history", "1000"),
     ("cookies.secure", "true"),
     ("log.format", "pretty"),
     ("log.filter", "info"),

@@ -47,6 +47,7 @@ fn defaults_match_the_contract() {
     assert_eq!(s.tokens.refresh_ttl, Duration::from_secs(30 * 86_400));
     assert_eq!(s.tokens.refresh_idle_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(s.tokens.reuse_grace, Duration::ZERO);
+    assert_eq!(s.tokens.family_history, 1000);
     assert_eq!(s.tokens.audience, vec!["http://localhost:8080".to_string()]);
     assert!(s.cookies.secure);
     assert!(s.bootstrap.is_none());
@@ -130,6 +131,21 @@ fn every_unsafe_or_malformed_value_names_its_key() {
         ("TESSERA__TOKENS__ACCESS_TTL", "soon", "tokens.access_ttl"),
         ("TESSERA__TOKENS__REUSE_GRACE", "61s", "tokens.reuse_grace"),
         ("TESSERA__TOKENS__REFRESH_TTL", "31d", "tokens.refresh_ttl"),
+        (
+            "TESSERA__TOKENS__FAMILY_HISTORY",
+            "0",
+            "tokens.family_history",
+        ),
+        (
+            "TESSERA__TOKENS__FAMILY_HISTORY",
+            "1000001",
+            "tokens.family_history",
+        ),
+        (
+            "TESSERA__TOKENS__FAMILY_HISTORY",
+            "many",
+            "tokens.family_history",
+        ),
         (
             "TESSERA__TOKENS__REFRESH_IDLE_TTL",
             "60d",

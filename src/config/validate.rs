@@ -14,6 +14,7 @@ const MAX_ACCESS_TTL: Duration = Duration::from_secs(3600);
 const MAX_REFRESH_TTL: Duration = Duration::from_secs(30 * 86_400);
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
 const MAX_JWKS_MAX_AGE: Duration = Duration::from_secs(86_400);
+const MAX_FAMILY_HISTORY: u32 = 1_000_000;
 
 pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     let issuer = issuer(&raw.issuer)?;
@@ -218,6 +219,12 @@ fn tokens(raw: &RawSettings, issuer: &str) -> Result<TokenSettings, ConfigError>
         refresh_ttl,
         refresh_idle_ttl,
         reuse_grace: bounded_duration("tokens.reuse_grace", &t.reuse_grace, MAX_REUSE_GRACE)?,
+        // At least the token just spent, or reuse could never be recognised.
+        family_history: number(
+            "tokens.family_history",
+            &t.family_history,
+            1..=MAX_FAMILY_HISTORY,
+        )?,
         audience,
         first_party_scopes: first_party_scopes(t.first_party_scopes.as_ref())?,
     })

@@ -1,5 +1,6 @@
 //! Background purge of expired rows, in bounded batches so no statement holds a
-//! lock for long; safe on several replicas (deleting a deleted row is a no-op).
+//! lock for long, and of spent tokens past a family's history (`history`); safe on
+//! several replicas (deleting a deleted row is a no-op).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,17 +10,30 @@ use super::SessionService;
 const BATCH: i64 = 1_000;
 
 impl SessionService {
-    /// Purges until a pass finds less than a full batch; returns rows deleted.
+    /// Purges until a pass finds less than a full batch, then trims histories; returns
+    /// rows deleted.
+    ///
+    /// A family's row is kept `access_ttl` past its expiry: an access token issued by
+    /// its last refresh lives that long, and a token is only as alive as its family row
+    /// says (a `sid` naming no family is dead, so a revoked session cannot come back
+    /// when its row goes). Purging at the family's own expiry would cut those last
+    /// tokens short; keeping the row until they have expired costs one row per family
+    /// for `access_ttl` (15 minutes by default) and keeps both rules true.
     pub async fn purge_expired(&self) -> Result<u64, crate::storage::StoreError> {
         let mut total = 0;
         loop {
-            let purged = self.store.purge_expired(self.clock.unix(), BATCH).await?;
+            let now = self.clock.unix();
+            let purged = self
+                .store
+                .purge_expired(now, now - self.access_ttl, BATCH)
+                .await?;
             total += purged;
             if purged < BATCH as u64 {
-                return Ok(total);
+                break;
             }
             tokio::task::yield_now().await;
         }
+        Ok(total + self.trim_histories().await?)
     }
 
     pub fn spawn_housekeeping(self: Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {

@@ -1,10 +1,12 @@
 //! Password logins: throttled, timing-equal for unknown users and wrong passwords.
 
-use super::throttle::{account_subject, address_subject, Limit};
+use super::attempts::Ticket;
+use super::throttle::{account_subject, address_subject};
 use super::{AuthenticatedClient, Session, SessionService, FIRST_PARTY_CLIENT};
 use crate::domain::password::MAX_BYTES;
 use crate::domain::{Email, Password};
 use crate::error::ApiError;
+use crate::storage::UserRow;
 
 /// Why a login did not start a session.
 #[derive(Debug)]
@@ -48,39 +50,34 @@ impl SessionService {
             }
         };
         let password = Password::unchecked(password);
-        let now = self.clock.unix();
-        let account = account_subject(email.as_str());
-        let address = address.map(address_subject);
-        for subject in std::iter::once(&account).chain(address.as_ref()) {
-            if let Some(until) = self.store.blocked_until(subject, now).await? {
+        let (account, address) = self.reserve_attempts(&email, address).await?;
+        let user = match self.check_password(&email, password).await {
+            Ok(Some(user)) => user,
+            Ok(None) => {
                 self.metrics.login_failures.inc();
-                tracing::info!(reason = "throttled", "login refused");
-                return Err(LoginFailure::Throttled(
-                    u64::try_from(until - now).unwrap_or(1).max(1),
-                ));
-            }
-        }
-        let user = self.store.user_by_email(email.as_str()).await?;
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        let matched = self
-            .passwords
-            .verify(password.expose().to_owned(), hash)
-            .await?;
-        let user = match user {
-            Some(user) if matched && user.disabled_at.is_none() => user,
-            _ => {
-                self.metrics.login_failures.inc();
-                self.count_failure(&account, self.throttle.account, now)
-                    .await?;
-                if let Some(address) = &address {
-                    self.count_failure(address, self.throttle.address, now)
-                        .await?;
+                account.failed().await?;
+                if let Some(address) = address {
+                    address.failed().await?;
                 }
                 tracing::info!(reason = "invalid_credentials", "login failed");
                 return Err(LoginFailure::InvalidCredentials);
             }
+            Err(e) => {
+                // No answer on the password: nothing to count.
+                account.give_back().await?;
+                if let Some(address) = address {
+                    address.give_back().await?;
+                }
+                return Err(e);
+            }
         };
-        self.store.clear_failures(&account).await?;
+        self.store
+            .clear_failures(&account_subject(email.as_str()))
+            .await?;
+        account.cleared();
+        if let Some(address) = address {
+            address.give_back().await?;
+        }
         let client_id = client.map_or(FIRST_PARTY_CLIENT, |c| c.id.as_str());
         let session = self
             .start_family(&user, client.map(|c| c.id.as_str()), client_id, scope)
@@ -89,15 +86,52 @@ impl SessionService {
         Ok(session)
     }
 
-    async fn count_failure(
+    /// Reserves the password check for the account, then for the address, before the
+    /// hash: concurrent guesses cannot all pass a check made before any of them failed
+    /// (see `throttle`). An account reservation is given back if the address is refused.
+    async fn reserve_attempts(
         &self,
-        subject: &str,
-        limit: Limit,
-        now: i64,
-    ) -> Result<(), LoginFailure> {
-        self.store
-            .record_failure(subject, now, limit.window, limit.failures, limit.block)
+        email: &Email,
+        address: Option<&str>,
+    ) -> Result<(Ticket, Option<Ticket>), LoginFailure> {
+        let refused = |failure: LoginFailure| {
+            if matches!(failure, LoginFailure::Throttled(_)) {
+                self.metrics.login_failures.inc();
+                tracing::info!(reason = "throttled", "login refused");
+            }
+            failure
+        };
+        let account = self
+            .reserve_attempt(&account_subject(email.as_str()), self.throttle.account)
+            .await
+            .map_err(refused)?;
+        let Some(address) = address else {
+            return Ok((account, None));
+        };
+        match self
+            .reserve_attempt(&address_subject(address), self.throttle.address)
+            .await
+        {
+            Ok(address) => Ok((account, Some(address))),
+            Err(failure) => {
+                account.give_back().await?;
+                Err(refused(failure))
+            }
+        }
+    }
+
+    /// The active user whose password this is, if any; the hash runs either way.
+    async fn check_password(
+        &self,
+        email: &Email,
+        password: Password,
+    ) -> Result<Option<UserRow>, LoginFailure> {
+        let user = self.store.user_by_email(email.as_str()).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let matched = self
+            .passwords
+            .verify(password.expose().to_owned(), hash)
             .await?;
-        Ok(())
+        Ok(user.filter(|u| matched && u.disabled_at.is_none()))
     }
 }

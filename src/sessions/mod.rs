@@ -1,9 +1,11 @@
 //! Users, clients and refresh families: logins, rotation with reuse detection,
 //! revocation, introspection, throttling and housekeeping.
 
+mod attempts;
 mod clients;
 mod families;
 mod hashing_threads;
+mod history;
 mod housekeeping;
 mod introspect;
 mod login;
@@ -14,6 +16,7 @@ pub mod scope;
 mod throttle;
 mod users;
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 pub use clients::{AuthenticatedClient, ClientCredentials, ClientRegistration, NewClientSecret};
@@ -24,7 +27,7 @@ pub use passwords::PasswordHasher;
 pub use refresh_token::RefreshToken;
 pub use revocation::RevocationReason;
 pub use scope::ScopeError;
-pub use throttle::ThrottlePolicy;
+pub use throttle::{give_back, settle_failure, Limit, ThrottlePolicy};
 pub use users::UserView;
 
 use crate::clock::Clock;
@@ -43,10 +46,14 @@ pub struct SessionService {
     metrics: Metrics,
     passwords: PasswordHasher,
     throttle: ThrottlePolicy,
+    access_ttl: i64,
     refresh_ttl: i64,
     refresh_idle_ttl: i64,
     reuse_grace: i64,
     first_party_scopes: Vec<String>,
+    family_history: u32,
+    /// Where the next history pass starts, in token-stamp milliseconds.
+    history_since: AtomicU64,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -68,10 +75,13 @@ impl SessionService {
             metrics,
             passwords: PasswordHasher::new(),
             throttle: ThrottlePolicy::default(),
+            access_ttl: secs(settings.access_ttl),
             refresh_ttl: secs(settings.refresh_ttl),
             refresh_idle_ttl: secs(settings.refresh_idle_ttl),
             reuse_grace: secs(settings.reuse_grace),
             first_party_scopes: settings.first_party_scopes.clone(),
+            family_history: settings.family_history,
+            history_since: AtomicU64::new(refresh_token::unix_millis_now()),
         }
     }
 }

@@ -24,6 +24,17 @@ const ENCODED_LEN: usize = 51;
 /// They stay valid until their family's absolute expiry, so they are still accepted.
 const LEGACY_ENCODED_LEN: usize = 43;
 
+/// Where the hash starts in a lookup key: bytes from there on are as good as random.
+pub const KEY_HASH_OFFSET: usize = TIME_BYTES;
+
+/// The system clock in milliseconds, as tokens are stamped (not the authority's `Clock`:
+/// the stamp only orders keys, it decides nothing).
+pub fn unix_millis_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// A refresh token as the client holds it. Never logged, never stored.
 pub struct RefreshToken(String);
 
@@ -35,10 +46,13 @@ impl std::fmt::Debug for RefreshToken {
 
 impl RefreshToken {
     pub fn generate() -> Self {
-        let millis = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        Self::generate_at(millis)
+        Self::generate_at(unix_millis_now())
+    }
+
+    /// The smallest lookup key of a token issued at `unix_millis` or later: the tokens
+    /// issued in a span of time are a range of the primary-key index.
+    pub fn first_key_at(unix_millis: u64) -> Vec<u8> {
+        unix_millis.to_be_bytes()[8 - TIME_BYTES..].to_vec()
     }
 
     fn generate_at(unix_millis: u64) -> Self {
@@ -113,6 +127,17 @@ mod tests {
         let sorted_times: Vec<&[u8]> = keys.iter().map(|k| &k[..TIME_BYTES]).collect();
         let issued_times: Vec<&[u8]> = issued_order.iter().map(|k| &k[..TIME_BYTES]).collect();
         assert_eq!(sorted_times, issued_times);
+    }
+
+    #[test]
+    fn first_key_at_bounds_the_keys_issued_from_then_on() {
+        let at = 1_795_000_000_000;
+        let before = RefreshToken::generate_at(at - 1).lookup_key();
+        let on = RefreshToken::generate_at(at).lookup_key();
+        let after = RefreshToken::generate_at(at + 1).lookup_key();
+        let first = RefreshToken::first_key_at(at);
+        assert!(before < first && first <= on && on < after);
+        assert!(after < RefreshToken::first_key_at(at + 2));
     }
 
     #[test]

@@ -118,3 +118,25 @@ pub struct Rotation<'a> {
     pub idle_ttl: i64,
     pub grace: i64,
 }
+
+/// A login-throttle subject's counter as stored. `failures` counts every attempt
+/// reserved in the window that was not given back, `pending` those of them whose
+/// password check has not finished yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleCounter {
+    pub failures: i64,
+    pub pending: i64,
+    pub window_start: i64,
+    pub blocked_until: Option<i64>,
+}
+
+/// What asking to check one more password for a subject got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Go ahead; settle it with this window's start (it names the window it counts in).
+    Reserved { window_start: i64 },
+    /// Blocked until then: nothing checked, nothing counted.
+    Blocked { until: i64 },
+    /// The limit is taken, partly by checks still running: their outcome decides.
+    Busy,
+}

@@ -1,6 +1,9 @@
 use async_trait::async_trait;
 
-use super::{ClientRow, FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError, UserRow};
+use super::{
+    ClientRow, FamilyRow, NewFamily, Reservation, RotateOutcome, Rotation, StoreError,
+    ThrottleCounter, UserRow,
+};
 
 #[async_trait]
 pub trait UserStore {
@@ -52,22 +55,46 @@ pub trait FamilyStore {
         iat: i64,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes up to `batch` expired rows of each kind; returns how many went.
-    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError>;
+    /// The families of the tokens whose key is in `[from, until)` and whose two key bytes
+    /// at offset `sample_at` are at most `sample`.
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Deletes the family's spent tokens but the newest `keep`; returns how many went.
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError>;
+
+    /// Deletes up to `batch` expired rows of each kind; returns how many went. Families
+    /// go when they expired at or before `families_expired_by`, other rows at `now`.
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError>;
 }
 
 #[async_trait]
 pub trait ThrottleStore {
-    /// Counts a failure for `subject`; returns the time it is blocked until, if the
-    /// count reached `limit` within `window` seconds.
-    async fn record_failure(
+    /// Reserves one password check for `subject` at `now`, atomically, by the rule of
+    /// `sessions::throttle`: at most `limit` per `window` seconds, then blocked for
+    /// `block` seconds.
+    async fn reserve_attempt(
         &self,
         subject: &str,
         now: i64,
-        window: i64,
         limit: i64,
+        window: i64,
         block: i64,
-    ) -> Result<Option<i64>, StoreError>;
-    async fn blocked_until(&self, subject: &str, now: i64) -> Result<Option<i64>, StoreError>;
+    ) -> Result<Reservation, StoreError>;
+    /// The reserved check failed: it stays counted, no longer pending.
+    async fn settle_failure(&self, subject: &str, window_start: i64) -> Result<(), StoreError>;
+    /// The reserved attempt checked no password, or succeeded: it does not count.
+    async fn give_back_attempt(&self, subject: &str, window_start: i64) -> Result<(), StoreError>;
+    async fn throttle_counter(&self, subject: &str) -> Result<Option<ThrottleCounter>, StoreError>;
     async fn clear_failures(&self, subject: &str) -> Result<(), StoreError>;
 }

@@ -270,10 +270,15 @@ impl FamilyStore for SqlStore {
     ) -> Result<bool, StoreError> {
         // Strictly before: a same-second login after revoke-all is a new family, and
         // families are revoked too, so no earlier token slips through.
+        // A `sid` must name a live family: a revoked family's row is purged one day, and
+        // from then on "not revoked" would have read as live (a logged-out session
+        // coming back). Tokens without a `sid` (client credentials) have no family.
         let row = sqlx::query(
             "SELECT \
                (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
-             + (SELECT COUNT(*) FROM refresh_families WHERE id = $2 AND revoked_at IS NOT NULL) \
+             + (CASE WHEN $2 IS NULL THEN 0 \
+                     WHEN EXISTS (SELECT 1 FROM refresh_families WHERE id = $2 AND revoked_at IS NULL) THEN 0 \
+                     ELSE 1 END) \
              + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
              AS dead",
         )
@@ -287,11 +292,62 @@ impl FamilyStore for SqlStore {
         Ok(dead > 0)
     }
 
-    async fn purge_expired(&self, now: i64, batch: i64) -> Result<u64, StoreError> {
-        let mut purged = 0;
-        for sql in [
-            // Whole families past their absolute expiry, tokens included (ON DELETE CASCADE).
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError> {
+        // A range of the primary key (keys lead with their issue time); SQL's substr
+        // counts from 1.
+        let rows = sqlx::query(
+            "SELECT DISTINCT family_id FROM refresh_tokens \
+             WHERE hash >= $1 AND hash < $2 AND substr(hash, CAST($3 AS INTEGER), 2) <= $4",
+        )
+        .bind(from.to_vec())
+        .bind(until.to_vec())
+        .bind(sample_at + 1)
+        .bind(sample.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("family_id")?))
+            .collect()
+    }
+
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError> {
+        // Newest by issue time: created_at first (legacy keys are bare hashes), then the
+        // key's millisecond stamp.
+        let done = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+             AND hash NOT IN (SELECT hash FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+               ORDER BY created_at DESC, hash DESC LIMIT $2)",
+        )
+        .bind(family_id)
+        .bind(keep)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError> {
+        // Whole families, tokens included (ON DELETE CASCADE), that expired at or before
+        // `families_expired_by`; `SessionService::purge_expired` says why that is not `now`.
+        let mut purged = sqlx::query(
             "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(families_expired_by)
+        .bind(batch)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        for sql in [
             // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
             "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
             "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
@@ -458,51 +514,113 @@ async fn insert_child(
     Ok(())
 }
 
+/// A new window starts: the old one has passed, or a block has ended.
+const FRESH_WINDOW: &str =
+    "(login_throttle.window_start <= $2 - $3 OR login_throttle.blocked_until <= $2)";
+
+/// The rule of `sessions::throttle` (`Limit::reserve`), one statement. Refusals of a
+/// blocked or busy subject update nothing and return no row; a refusal that blocks
+/// returns the row with `blocked_until` set; a reservation returns the row it counted in.
+fn reserve_sql() -> String {
+    let fresh = FRESH_WINDOW;
+    format!(
+        "INSERT INTO login_throttle (subject, failures, pending, window_start, blocked_until) \
+         VALUES ($1, 1, 1, $2, NULL) \
+         ON CONFLICT (subject) DO UPDATE SET \
+           failures = CASE WHEN {fresh} THEN 1 \
+             WHEN login_throttle.failures < $4 THEN login_throttle.failures + 1 \
+             ELSE login_throttle.failures END, \
+           pending = CASE WHEN {fresh} THEN 1 \
+             WHEN login_throttle.failures < $4 THEN login_throttle.pending + 1 \
+             ELSE login_throttle.pending END, \
+           window_start = CASE WHEN {fresh} THEN $2 ELSE login_throttle.window_start END, \
+           blocked_until = CASE WHEN {fresh} OR login_throttle.failures < $4 THEN NULL \
+             ELSE $2 + $5 END \
+         WHERE (login_throttle.blocked_until IS NULL OR login_throttle.blocked_until <= $2) \
+           AND ({fresh} OR login_throttle.failures < $4 OR login_throttle.pending = 0) \
+         RETURNING window_start, blocked_until"
+    )
+}
+
 #[async_trait]
 impl ThrottleStore for SqlStore {
-    async fn record_failure(
+    async fn reserve_attempt(
         &self,
         subject: &str,
         now: i64,
-        window: i64,
         limit: i64,
+        window: i64,
         block: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        // A failure outside the window starts a new one; reaching `limit` blocks.
-        let row = sqlx::query(
-            "INSERT INTO login_throttle (subject, failures, window_start, blocked_until) \
-             VALUES ($1, 1, $2, CASE WHEN 1 >= $4 THEN $2 + $5 ELSE NULL END) \
-             ON CONFLICT (subject) DO UPDATE SET \
-               failures = CASE WHEN login_throttle.window_start <= $2 - $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-               window_start = CASE WHEN login_throttle.window_start <= $2 - $3 THEN $2 ELSE login_throttle.window_start END, \
-               blocked_until = CASE \
-                 WHEN (CASE WHEN login_throttle.window_start <= $2 - $3 THEN 1 ELSE login_throttle.failures + 1 END) >= $4 THEN $2 + $5 \
-                 ELSE login_throttle.blocked_until END \
-             RETURNING blocked_until",
-        )
-        .bind(subject)
-        .bind(now)
-        .bind(window)
-        .bind(limit)
-        .bind(block)
-        .fetch_one(&self.writer)
-        .await?;
-        let until: Option<i64> = row.try_get("blocked_until")?;
-        Ok(until.filter(|&t| t > now))
+    ) -> Result<Reservation, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(reserve_sql()))
+            .bind(subject)
+            .bind(now)
+            .bind(window)
+            .bind(limit)
+            .bind(block)
+            .fetch_optional(&self.writer)
+            .await?;
+        if let Some(row) = row {
+            let until: Option<i64> = row.try_get("blocked_until")?;
+            return Ok(match until {
+                Some(until) => Reservation::Blocked { until },
+                None => Reservation::Reserved {
+                    window_start: row.try_get("window_start")?,
+                },
+            });
+        }
+        // Refused without a change: blocked, or busy. Which one is only for the answer.
+        Ok(match self.throttle_counter(subject).await? {
+            Some(ThrottleCounter {
+                blocked_until: Some(until),
+                ..
+            }) if until > now => Reservation::Blocked { until },
+            _ => Reservation::Busy,
+        })
     }
 
-    async fn blocked_until(&self, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query(
-            "SELECT blocked_until FROM login_throttle WHERE subject = $1 AND blocked_until > $2",
+    async fn settle_failure(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_throttle SET pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
+             WHERE subject = $1 AND window_start = $2",
         )
         .bind(subject)
-        .bind(now)
+        .bind(window_start)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn give_back_attempt(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE login_throttle SET \
+               failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+               pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
+             WHERE subject = $1 AND window_start = $2",
+        )
+        .bind(subject)
+        .bind(window_start)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn throttle_counter(&self, subject: &str) -> Result<Option<ThrottleCounter>, StoreError> {
+        let row = sqlx::query(
+            "SELECT failures, pending, window_start, blocked_until FROM login_throttle WHERE subject = $1",
+        )
+        .bind(subject)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match row {
-            Some(row) => row.try_get("blocked_until")?,
-            None => None,
+        row.map(|row| {
+            Ok(ThrottleCounter {
+                failures: row.try_get("failures")?,
+                pending: row.try_get("pending")?,
+                window_start: row.try_get("window_start")?,
+                blocked_until: row.try_get("blocked_until")?,
+            })
         })
+        .transpose()
     }
 
     async fn clear_failures(&self, subject: &str) -> Result<(), StoreError> {
