@@ -6,7 +6,8 @@
 #
 # Usage: bench/jwks_load.sh
 # Env:   WRK_THREADS (2), WRK_CONNECTIONS (64), WRK_DURATION (10s), SKIP_BUILD=1,
-#        TARGET_RATIO (1.0), TARGET_P99_MS (5),
+#        TARGET_RATIO (1.0), TARGET_P99_MS (5), TESSERA_BIN (target/release/tessera:
+#        another build, e.g. the one before a change, for a before/after pair),
 #        NGINX_TUNED=1: a stronger baseline for small static files (open_file_cache,
 #        sendfile off) instead of the minimal configuration
 set -euo pipefail
@@ -20,7 +21,7 @@ TARGET_RATIO="${TARGET_RATIO:-1.0}"
 TARGET_P99_MS="${TARGET_P99_MS:-5}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 [[ "$TARGET_DIR" = /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
-BIN="$TARGET_DIR/release/tessera"
+BIN="${TESSERA_BIN:-$TARGET_DIR/release/tessera}"
 
 need() { command -v "$1" >/dev/null || { echo "$1 is missing: apt-get install -y $2" >&2; exit 2; }; }
 need wrk wrk

@@ -56,9 +56,8 @@ pub struct RawTokens {
 }
 
 /// A list setting (`tokens.audience`, `server.trusted_proxies`,
-/// `tokens.first_party_scopes`): one value or a list in a file, and text in env: comma
-/// separated, but space separated for scopes, as OAuth writes a scope (a comma may be
-/// part of a scope token).
+/// `tokens.first_party_scopes`): one value or a list in a file, and comma separated
+/// text in env (scopes: spaces separate too, as OAuth writes a scope).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {

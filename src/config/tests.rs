@@ -92,18 +92,21 @@ fn audience_is_one_value_or_a_list() {
 }
 
 #[test]
-fn first_party_scopes_are_empty_by_default_and_space_separated_in_env() {
+fn first_party_scopes_are_empty_by_default_and_comma_or_space_separated_in_env() {
     let s = load_from(None, env(&[])).unwrap();
     assert!(s.tokens.first_party_scopes.is_empty());
     let s = load_from(
         None,
-        env(&[("TESSERA__TOKENS__FIRST_PARTY_SCOPES", "profile  read:a,b")]),
+        env(&[("TESSERA__TOKENS__FIRST_PARTY_SCOPES", "profile  read,write")]),
     )
     .unwrap();
-    assert_eq!(s.tokens.first_party_scopes, vec!["profile", "read:a,b"]);
-    let f = file("[tokens]\nfirst_party_scopes = [\"x\", \"y\"]\n");
+    assert_eq!(
+        s.tokens.first_party_scopes,
+        vec!["profile", "read", "write"]
+    );
+    let f = file("[tokens]\nfirst_party_scopes = [\"x\", \"a,b\"]\n");
     let s = load_from(Some(f.path()), env(&[])).unwrap();
-    assert_eq!(s.tokens.first_party_scopes, vec!["x", "y"]);
+    assert_eq!(s.tokens.first_party_scopes, vec!["x", "a,b"]);
     let f = file("[tokens]\nfirst_party_scopes = [\"bad scope\"]\n");
     let e = load_from(Some(f.path()), env(&[])).unwrap_err();
     assert_eq!(e.key, "tokens.first_party_scopes");

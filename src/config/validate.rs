@@ -234,7 +234,13 @@ fn first_party_scopes(raw: Option<&OneOrMany>) -> Result<Vec<String>, ConfigErro
     const KEY: &str = "tokens.first_party_scopes";
     let scopes: Vec<String> = match raw {
         None => Vec::new(),
-        Some(OneOrMany::One(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        // Commas like every list in env (the chart joins lists with them), and spaces as
+        // OAuth writes a scope; a scope with a comma in it can be set from a file.
+        Some(OneOrMany::One(text)) => text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         Some(OneOrMany::Many(list)) => list.iter().map(|s| s.trim().to_owned()).collect(),
     };
     match scopes.iter().find(|s| !crate::domain::valid_scope_token(s)) {
