@@ -5,9 +5,8 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use crate::domain::{Grant, RevocationReason};
 use crate::keys::{Algorithm, KeyState, RotationTrigger};
-use crate::sessions::RevocationReason;
-use crate::tokens::Grant;
 
 /// All metrics of one app instance. Each instance has its own registry, so tests
 /// that run several apps in one process never see each other's counts.

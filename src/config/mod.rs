@@ -35,7 +35,7 @@ pub struct ServerSettings {
     /// Actix workers; 0 means one per core.
     pub workers: usize,
     pub shutdown_timeout: Duration,
-    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (`crate::http::client_address`).
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (see `http/client_address.rs`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 

@@ -131,7 +131,7 @@ pub async fn logout(
     if let Some(cookie) = req.cookie(REFRESH_COOKIE) {
         state
             .sessions
-            .revoke_refresh_token(cookie.value(), RevocationReason::Logout.as_str())
+            .revoke_refresh_token(cookie.value(), RevocationReason::Logout)
             .await?;
     }
     if let Some(token) = bearer_token(&req) {

@@ -8,9 +8,9 @@ use super::admin_guard::bearer_token;
 use super::auth::{client_address, login_failure};
 use super::client_auth::presented_client;
 use crate::error::ApiError;
-use crate::sessions::{AuthenticatedClient, RefreshFailure, ScopeError};
+use crate::sessions::{AuthenticatedClient, RefreshFailure, RevocationReason, ScopeError};
 use crate::state::AppState;
-use crate::tokens::Subject;
+use crate::tokens::{Grant, Subject};
 
 /// Read leniently, so a missing parameter gets an answer that names it; the document
 /// shows the stricter per-grant shapes of [`TokenRequest`].
@@ -211,7 +211,7 @@ pub async fn token_endpoint(
                     roles: None,
                     sid: None,
                 },
-                "client_credentials",
+                Grant::ClientCredentials,
             )?;
             Ok(no_store(TokenResponse {
                 access_token: issued.token,
@@ -266,7 +266,7 @@ pub async fn revoke(
     if refresh_first {
         if !state
             .sessions
-            .revoke_refresh_token(&token, "revoked")
+            .revoke_refresh_token(&token, RevocationReason::Revoked)
             .await?
         {
             state.sessions.revoke_access_token(&token).await?;
@@ -274,7 +274,7 @@ pub async fn revoke(
     } else if !state.sessions.revoke_access_token(&token).await? {
         state
             .sessions
-            .revoke_refresh_token(&token, "revoked")
+            .revoke_refresh_token(&token, RevocationReason::Revoked)
             .await?;
     }
     // RFC 7009 §2.2: 200 whether or not the token was valid.

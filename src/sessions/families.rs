@@ -69,7 +69,7 @@ impl SessionService {
                 roles: Some(user.roles.clone()),
                 sid: Some(&family.id),
             },
-            Grant::Password.as_str(),
+            Grant::Password,
         )?;
         Ok(Session {
             access,
@@ -135,7 +135,7 @@ impl SessionService {
                 roles: Some(roles),
                 sid: Some(&family.id),
             },
-            Grant::RefreshToken.as_str(),
+            Grant::RefreshToken,
         )?;
         Ok(Session {
             access,
@@ -146,16 +146,11 @@ impl SessionService {
     }
 
     /// Revokes the family of a refresh token; unknown tokens are ignored (RFC 7009 §2.2).
-    /// `reason` labels the metric and must be one of [`RevocationReason::ALL`].
     pub async fn revoke_refresh_token(
         &self,
         presented: &str,
-        reason: &'static str,
+        reason: RevocationReason,
     ) -> Result<bool, ApiError> {
-        debug_assert!(
-            RevocationReason::is_label(reason),
-            "reason {reason:?} is not in RevocationReason::ALL"
-        );
         let Some(token) = RefreshToken::parse(presented) else {
             return Ok(false);
         };
@@ -164,12 +159,12 @@ impl SessionService {
         };
         let revoked = self
             .store
-            .revoke_family(&family.id, self.clock.unix(), reason)
+            .revoke_family(&family.id, self.clock.unix(), reason.as_str())
             .await?;
         if revoked {
             self.metrics
                 .families_revoked
-                .with_label_values(&[reason])
+                .with_label_values(&[reason.as_str()])
                 .inc();
         }
         Ok(true)

@@ -34,11 +34,6 @@ impl RevocationReason {
             Self::UserDisabled => "user_disabled",
         }
     }
-
-    /// Whether `label` names one of [`Self::ALL`].
-    pub fn is_label(label: &str) -> bool {
-        Self::ALL.iter().any(|r| r.as_str() == label)
-    }
 }
 
 #[cfg(test)]
@@ -51,7 +46,5 @@ mod tests {
         labels.sort_unstable();
         labels.dedup();
         assert_eq!(labels.len(), RevocationReason::ALL.len());
-        assert!(RevocationReason::is_label("logout"));
-        assert!(!RevocationReason::is_label("Logout"));
     }
 }

@@ -30,11 +30,6 @@ impl Grant {
             Self::AuthorizationCode => "authorization_code",
         }
     }
-
-    /// Whether `label` names one of [`Self::ALL`].
-    pub fn is_label(label: &str) -> bool {
-        Self::ALL.iter().any(|g| g.as_str() == label)
-    }
 }
 
 #[cfg(test)]
@@ -53,7 +48,5 @@ mod tests {
                 "authorization_code"
             ]
         );
-        assert!(Grant::is_label("client_credentials"));
-        assert!(!Grant::is_label("implicit"));
     }
 }
