@@ -16,13 +16,27 @@ use crate::tokens::{Grant, Subject};
 /// shows the stricter per-grant shapes of [`TokenRequest`].
 #[derive(Deserialize)]
 pub struct TokenForm {
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     grant_type: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     username: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     password: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     scope: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     client_id: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     client_secret: Option<String>,
+}
+
+/// RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
+/// omitted from the request." So `client_id=` beside HTTP Basic is no second client
+/// authentication, and `scope=` asks for the default scope.
+fn omitted_if_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|v| !v.is_empty()))
 }
 
 /// A token request: one shape per grant (RFC 6749 §4.3, §6, §4.4). Client credentials
@@ -233,12 +247,16 @@ pub async fn token_endpoint(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenOnlyForm {
     // Optional here so its absence gets a 400 that names it; required in the document.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, required = true)]
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     token: Option<String>,
     #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     token_type_hint: Option<String>,
     #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     client_id: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
     #[schema(nullable = false)]
     client_secret: Option<String>,
 }

@@ -38,6 +38,12 @@ both_engines! {
         let res = app.oauth_form("/oauth/token", &named, Some((&id, &secret)), None).await;
         assert_eq!(res.status(), StatusCode::OK);
 
+        // RFC 6749 §3.1: a parameter without a value is as if omitted, so empty form
+        // credentials beside Basic are no second method.
+        let empty = [("grant_type", "client_credentials"), ("client_id", ""), ("client_secret", "")];
+        let res = app.oauth_form("/oauth/token", &empty, Some((&id, &secret)), None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+
         for path in ["/oauth/revoke", "/oauth/introspect"] {
             let form = [("token", "x"), ("client_id", other_id.as_str()), ("client_secret", other_secret.as_str())];
             let res = app.oauth_form(path, &form, Some((&id, &secret)), None).await;
