@@ -304,3 +304,29 @@ both_engines! {
         }
     }
 }
+
+both_engines! {
+    async fn after_a_long_clean_run_junk_still_takes_no_transaction_of_its_own(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        // More clean batches than a lane screens before it stops screening first
+        // (storage::screen::CLEAN_RUN is 64): one chain, one rotation at a time.
+        let mut token = log_in(&app, None).await;
+        for _ in 0..80 {
+            let (status, body) = refresh(&app, &token, None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            token = body["refresh_token"].as_str().unwrap().to_owned();
+        }
+        let before = metric(&app, WRITER_TRANSACTIONS).await;
+        let junk: Vec<String> = (0..48).map(|_| unknown_token()).collect();
+        let answers = join_all(junk.iter().enumerate().map(|(i, t)| present_junk(&app, t, i % 2 == 1))).await;
+        assert!(answers.iter().all(|&refused| refused), "{answers:?}");
+        // Junk that met no screening first shares a batch's transaction and is then
+        // refused by one read, which turns screening first back on: a few shared
+        // transactions at most (the batches already formed), never one per token.
+        let spent = metric(&app, WRITER_TRANSACTIONS).await - before;
+        assert!(spent <= 4.0, "48 junk tokens took {spent} writer transactions");
+        assert_eq!(metric(&app, "tessera_refresh_screened_out_total{reason=\"unknown\"}").await, 48.0);
+        // The chain is unharmed.
+        assert_eq!(refresh(&app, &token, None).await.0, StatusCode::OK);
+    }
+}
