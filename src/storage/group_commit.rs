@@ -156,17 +156,11 @@ async fn lane(
             // A write that panicked dropped its jobs' replies: their callers get a 503.
             let _ = write.await;
         }
-        // The write just finished may have met junk, or this batch is a lone rotation
-        // (a read then costs little): screen it now rather than let junk reach the writer.
-        if !screened && (jobs.len() == 1 || record.screen_first()) {
-            jobs = screen_first(&store, &metrics, &record, jobs).await;
-            screened = true;
-        }
         if jobs.is_empty() {
             metrics.batch_sizes.observe(received as f64);
             continue;
         }
-        let kept = jobs.len();
+        let mut kept = jobs.len();
         // What queued while the previous batch was written joins this one unscreened,
         // as before there was a screen: it shares this batch's transaction, and what
         // the batch cannot spend is screened before anything is settled alone. Another
@@ -179,10 +173,20 @@ async fn lane(
                 }
             }
         }
+        let joined = jobs.len() - kept;
+        // The write just finished may have met junk, or this is a lone rotation (a read
+        // then costs little): screen it now rather than let junk reach the writer.
+        if !screened && (jobs.len() == 1 || record.screen_first()) {
+            jobs = screen_first(&store, &metrics, &record, jobs).await;
+            screened = true;
+            kept = jobs.len();
+            if jobs.is_empty() {
+                metrics.batch_sizes.observe((received + joined) as f64);
+                continue;
+            }
+        }
         let all_screened = screened && jobs.len() == kept;
-        metrics
-            .batch_sizes
-            .observe((received + jobs.len() - kept) as f64);
+        metrics.batch_sizes.observe((received + joined) as f64);
         writing = Some(tokio::spawn(write_batch(
             store.clone(),
             metrics.clone(),
