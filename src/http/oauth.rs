@@ -34,7 +34,9 @@ pub struct TokenForm {
 
 /// RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
 /// omitted from the request." So `client_id=` beside HTTP Basic is no second client
-/// authentication, and `scope=` asks for the default scope.
+/// authentication, and `scope=` asks for the default scope. (Revocation and
+/// introspection apply it to client authentication only: an empty `token` is answered
+/// like any invalid token.)
 fn omitted_if_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.filter(|v| !v.is_empty()))
 }
@@ -247,8 +249,8 @@ pub async fn token_endpoint(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenOnlyForm {
     // Optional here so its absence gets a 400 that names it; required in the document.
-    #[schema(value_type = String, min_length = 1, required = true)]
-    #[serde(default, deserialize_with = "omitted_if_empty")]
+    // An empty token is a token like any other: inactive, or nothing to revoke.
+    #[schema(value_type = String, required = true)]
     token: Option<String>,
     #[schema(nullable = false)]
     #[serde(default, deserialize_with = "omitted_if_empty")]
