@@ -92,10 +92,14 @@ impl SessionService {
         let presented = RefreshToken::parse(presented).ok_or(RefreshFailure::InvalidGrant)?;
         if scope.is_some() {
             // A family's scope never changes, so reading it before the rotation is
-            // not a race; only requests that narrow pay for this read.
-            if let Some(family) = self.store.family_of_token(&presented.lookup_key()).await? {
-                narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
-            }
+            // not a race; only requests that narrow pay for this read, and a token it
+            // does not find (never issued, or purged) costs nothing more.
+            let family = self
+                .store
+                .family_of_token(&presented.lookup_key())
+                .await?
+                .ok_or(RefreshFailure::InvalidGrant)?;
+            narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
         }
         let child = RefreshToken::generate();
         let now = self.clock.unix();
