@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::admin_guard::Admin;
 use super::json_body::optional_json;
-use crate::error::ApiError;
+use super::responses::{AdminErrors, Malformed, NotFound};
+use crate::error::{ApiError, ErrorBody};
 use crate::keys::{Algorithm, KeyState, RotationTrigger};
 use crate::state::AppState;
 use crate::storage::StoredKey;
@@ -56,7 +57,14 @@ async fn key_list(state: &AppState) -> Result<HttpResponse, ApiError> {
     }))
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, body = KeyList), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = KeyList),
+        AdminErrors,
+    )
+)]
 #[get("/admin/keys")]
 pub async fn list(_admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     key_list(&state).await
@@ -68,7 +76,17 @@ pub struct RotateRequest {
     algorithm: Option<Algorithm>,
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body(content = Option<RotateRequest>, content_type = "application/json"), responses((status = 200, body = KeyList), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 409, description = "rotation_too_early (see Retry-After) or a concurrent rotation", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body(content = Option<RotateRequest>, content_type = "application/json"),
+    responses(
+        (status = 200, body = KeyList),
+        Malformed,
+        (status = 409, description = "rotation_too_early (see Retry-After) or a concurrent rotation", body = ErrorBody),
+        AdminErrors,
+    )
+)]
 #[post("/admin/keys/rotate")]
 pub async fn rotate(
     admin: Admin,
@@ -82,7 +100,16 @@ pub async fn rotate(
     key_list(&state).await
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("kid" = String, Path)), responses((status = 200, body = KeyList), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("kid" = String, Path)),
+    responses(
+        (status = 200, body = KeyList),
+        NotFound,
+        AdminErrors,
+    )
+)]
 #[post("/admin/keys/{kid}/revoke")]
 pub async fn revoke(
     admin: Admin,

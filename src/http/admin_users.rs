@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::admin_guard::Admin;
 use super::json_body::JsonObject;
-use crate::error::ApiError;
+use super::responses::{AdminErrors, Malformed, NotFound, TooLarge};
+use crate::error::{ApiError, ErrorBody};
 use crate::sessions::ClientRegistration;
 use crate::state::AppState;
 
@@ -47,7 +48,18 @@ fn scope_list() -> utoipa::openapi::schema::Array {
         .build()
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewUser, responses((status = 201, body = crate::sessions::UserView), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 409, description = "email_taken", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, body = crate::sessions::UserView),
+        Malformed,
+        (status = 409, description = "email_taken", body = ErrorBody),
+        TooLarge,
+        AdminErrors,
+    )
+)]
 #[post("/admin/users")]
 pub async fn create_user(
     _admin: Admin,
@@ -65,7 +77,16 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(user))
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = crate::sessions::UserView), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = crate::sessions::UserView),
+        NotFound,
+        AdminErrors,
+    )
+)]
 #[get("/admin/users/{id}")]
 pub async fn get_user(
     _admin: Admin,
@@ -80,7 +101,16 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = Revoked), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = Revoked),
+        NotFound,
+        AdminErrors,
+    )
+)]
 #[post("/admin/users/{id}/revoke-sessions")]
 pub async fn revoke_sessions(
     admin: Admin,
@@ -95,7 +125,16 @@ pub async fn revoke_sessions(
 }
 
 /// Extension: disables a user (no logins, refreshes or accepted tokens from now on).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = crate::sessions::UserView), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 404, description = "Not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = crate::sessions::UserView),
+        NotFound,
+        AdminErrors,
+    )
+)]
 #[post("/admin/users/{id}/disable")]
 pub async fn disable_user(
     admin: Admin,
@@ -143,7 +182,17 @@ pub struct CreatedClient {
     client_secret: String,
 }
 
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewClient, responses((status = 201, body = CreatedClient), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewClient,
+    responses(
+        (status = 201, body = CreatedClient),
+        Malformed,
+        TooLarge,
+        AdminErrors,
+    )
+)]
 #[post("/admin/clients")]
 pub async fn create_client(
     _admin: Admin,

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::admin_guard::{bearer_token, Bearer};
 use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
 use super::json_body::JsonObject;
-use crate::error::ApiError;
+use super::responses::{Malformed, Throttled, TooLarge, Unauthenticated, Unavailable};
+use crate::error::{ApiError, ErrorBody};
 use crate::sessions::{LoginFailure, RefreshFailure, RevocationReason, Session};
 use crate::state::AppState;
 use crate::tokens::random_id;
@@ -64,7 +65,18 @@ fn with_session(
         })
 }
 
-#[utoipa::path(tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Access token; refresh token and CSRF token in cookies", body = AccessTokenResponse), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Access token; refresh token and CSRF token in cookies", body = AccessTokenResponse),
+        Malformed,
+        Unauthenticated,
+        TooLarge,
+        Throttled,
+        Unavailable,
+    )
+)]
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
@@ -95,7 +107,20 @@ fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"), ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"), ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh")), responses((status = 200, description = "Rotated: new access token, new cookies", body = AccessTokenResponse), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "auth",
+    params(
+        ("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"),
+        ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"),
+        ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh"),
+    ),
+    responses(
+        (status = 200, description = "Rotated: new access token, new cookies", body = AccessTokenResponse),
+        Unauthenticated,
+        (status = 403, description = "CSRF header missing or different from the cookie", body = ErrorBody),
+        Unavailable,
+    )
+)]
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
@@ -121,7 +146,19 @@ pub async fn refresh(
     }
 }
 
-#[utoipa::path(tag = "auth", params(("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"), ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"), ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh")), responses((status = 204, description = "Family revoked, bearer denylisted, cookies cleared"), (status = 403, description = "CSRF header missing or different from the cookie", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "auth",
+    params(
+        ("X-CSRF-Token" = String, Header, description = "The value of the tessera_csrf cookie"),
+        ("tessera_csrf" = Option<String>, Cookie, nullable = false, description = "Set by login and refresh"),
+        ("tessera_refresh" = Option<String>, Cookie, nullable = false, description = "The refresh token, set by login and refresh"),
+    ),
+    responses(
+        (status = 204, description = "Family revoked, bearer denylisted, cookies cleared"),
+        (status = 403, description = "CSRF header missing or different from the cookie", body = ErrorBody),
+        Unavailable,
+    )
+)]
 #[post("/auth/logout")]
 pub async fn logout(
     req: HttpRequest,
@@ -151,7 +188,15 @@ pub struct Me {
     roles: Vec<String>,
 }
 
-#[utoipa::path(tag = "auth", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        Unauthenticated,
+        Unavailable,
+    )
+)]
 #[get("/auth/me")]
 pub async fn me(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let user = state

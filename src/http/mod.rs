@@ -19,6 +19,7 @@ mod oauth;
 pub mod openapi;
 pub mod request_metrics;
 pub mod request_span;
+mod responses;
 mod well_known;
 
 use actix_web::body::EitherBody;

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::admin_guard::bearer_token;
 use super::auth::{client_address, login_failure};
 use super::client_auth::presented_client;
-use crate::error::ApiError;
+use super::responses::{Malformed, Throttled, TooLarge, Unauthenticated, Unavailable};
+use crate::error::{ApiError, ErrorBody};
 use crate::sessions::{AuthenticatedClient, RefreshFailure, RevocationReason, ScopeError};
 use crate::state::AppState;
 use crate::tokens::{Grant, Subject};
@@ -133,7 +134,19 @@ fn invalid_scope(e: ScopeError) -> ApiError {
     )
 }
 
-#[utoipa::path(tag = "oauth", request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "RFC 6749 §5.1", body = TokenResponse), (status = 400, description = "RFC 6749 §5.2", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 429, description = "Throttled: see Retry-After", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("basic" = [])),
+    responses(
+        (status = 200, description = "RFC 6749 §5.1", body = TokenResponse),
+        (status = 400, description = "RFC 6749 §5.2", body = ErrorBody),
+        (status = 401, description = "invalid_client", body = ErrorBody),
+        TooLarge,
+        Throttled,
+        Unavailable,
+    )
+)]
 #[post("/oauth/token")]
 pub async fn token_endpoint(
     req: HttpRequest,
@@ -263,7 +276,18 @@ pub struct TokenOnlyForm {
     client_secret: Option<String>,
 }
 
-#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security((), ("basic" = [])), responses((status = 200, description = "Revoked, or nothing to revoke (RFC 7009)"), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "invalid_client", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("basic" = [])),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke (RFC 7009)"),
+        Malformed,
+        (status = 401, description = "invalid_client", body = ErrorBody),
+        TooLarge,
+        Unavailable,
+    )
+)]
 #[post("/oauth/revoke")]
 pub async fn revoke(
     req: HttpRequest,
@@ -303,7 +327,19 @@ pub async fn revoke(
         .finish())
 }
 
-#[utoipa::path(tag = "oauth", request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"), security(("basic" = []), ("bearer" = [])), responses((status = 200, description = "RFC 7662", body = crate::sessions::Introspection), (status = 400, description = "Malformed request", body = crate::error::ErrorBody), (status = 401, description = "Missing, invalid, expired or revoked credentials", body = crate::error::ErrorBody), (status = 403, description = "Not an admin, or a client not registered for introspection", body = crate::error::ErrorBody), (status = 413, description = "Body over 64 KiB", body = crate::error::ErrorBody), (status = 503, description = "Database unavailable: see Retry-After", body = crate::error::ErrorBody)))]
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = TokenOnlyForm, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "RFC 7662", body = crate::sessions::Introspection),
+        Malformed,
+        Unauthenticated,
+        (status = 403, description = "Not an admin, or a client not registered for introspection", body = ErrorBody),
+        TooLarge,
+        Unavailable,
+    )
+)]
 #[post("/oauth/introspect")]
 pub async fn introspect(
     req: HttpRequest,

@@ -70,7 +70,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
     api
 }
 
-#[utoipa::path(tag = "meta", responses((status = 200, description = "This document", content_type = "application/json")))]
+#[utoipa::path(
+    tag = "meta",
+    responses(
+        (status = 200, description = "This document", content_type = "application/json"),
+    )
+)]
 #[get("/openapi.json")]
 pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

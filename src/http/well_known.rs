@@ -87,13 +87,23 @@ fn metadata(state: &AppState) -> HttpResponse {
         .json(doc)
 }
 
-#[utoipa::path(tag = "well-known", responses((status = 200, body = Metadata)))]
+#[utoipa::path(
+    tag = "well-known",
+    responses(
+        (status = 200, body = Metadata),
+    )
+)]
 #[get("/.well-known/openid-configuration")]
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     metadata(&state)
 }
 
-#[utoipa::path(tag = "well-known", responses((status = 200, body = Metadata)))]
+#[utoipa::path(
+    tag = "well-known",
+    responses(
+        (status = 200, body = Metadata),
+    )
+)]
 #[get("/.well-known/oauth-authorization-server")]
 pub async fn oauth_authorization_server(state: web::Data<AppState>) -> HttpResponse {
     metadata(&state)
