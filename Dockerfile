@@ -18,11 +18,14 @@ FROM rust:1-bookworm AS builder
 
 WORKDIR /src
 
-# Only what the build reads: the manifest, the lock file, the sources and the
-# migrations (embedded at compile time by sqlx::migrate!).
+# Only what the build reads: the manifest, the lock file, the sources, the
+# migrations (embedded at compile time by sqlx::migrate!) and benches/, because the
+# manifest declares the `mint` bench and cargo refuses a manifest whose targets are
+# missing (cargo build does not compile it).
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+COPY benches ./benches
 
 # The registry and target caches survive between builds (BuildKit); the binary
 # is copied out of the cache mount so the next stage can take it.
