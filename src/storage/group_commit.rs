@@ -8,13 +8,11 @@
 //! unknown tokens, and tokens that are expired or of a dead family, are answered at
 //! once, and a batch left with nothing opens no transaction. Anyone can present a
 //! well-formed token, and junk must not queue real rotations behind the one writer.
-//! A lane screens the next batch while the previous one is being written, so the read
-//! adds no time to the writer's path; rotations that queue during that write join the
-//! next batch unscreened, and are screened after it if it could not spend them. With
-//! nothing to find the read still costs CPU (about a tenth of the rotations a second on
-//! SQLite), so after a run of clean screenings a lane screens beforehand only once a
-//! second, until junk shows up again: junk then shares one batch's transaction, never
-//! one of its own, is answered after one read, and turns screening first back on.
+//! With nothing to find the read still costs time and CPU (about a tenth of the
+//! rotations a second on SQLite), so after a run of clean screenings a lane screens
+//! beforehand only once a second, until junk shows up again: junk then shares one
+//! batch's transaction, never one of its own, is answered after one read, and turns
+//! screening first back on.
 //!
 //! Exactly one of concurrent presentations of a token still wins: a batch holds each
 //! token once (a repeat waits for the batch to commit, then meets the spent token like
@@ -31,7 +29,6 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot, Mutex};
-use tokio::task::JoinHandle;
 
 use super::screen::{read_presented, screen, ScreenRecord, Screened};
 use super::sql::SqlStore;
@@ -132,68 +129,27 @@ async fn lane(
     receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
     metrics: RotationMetrics,
 ) {
-    // The previous batch's write, still running while this lane screens the next one:
-    // the screening read is not on the writer's path, so it costs rotations no time.
-    let mut writing: Option<JoinHandle<()>> = None;
-    let record = Arc::new(ScreenRecord::default());
+    let record = ScreenRecord::default();
     loop {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
-        let received = {
+        {
             let mut receiver = receiver.lock().await;
-            receiver.recv_many(&mut jobs, MAX_BATCH).await
-        };
-        if received == 0 {
-            if let Some(write) = writing {
-                let _ = write.await;
+            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+                return;
             }
-            return;
         }
-        let mut screened = record.screen_first();
+        metrics.batch_sizes.observe(jobs.len() as f64);
+        // Screened first while junk is about, and always a lone rotation (a read then
+        // costs little); otherwise junk shares this batch's transaction and is screened
+        // after it, before anything takes a transaction of its own.
+        let screened = record.screen_first() || jobs.len() == 1;
         if screened {
             jobs = screen_first(&store, &metrics, &record, jobs).await;
-        }
-        if let Some(write) = writing.take() {
-            // A write that panicked dropped its jobs' replies: their callers get a 503.
-            let _ = write.await;
-        }
-        if jobs.is_empty() {
-            metrics.batch_sizes.observe(received as f64);
-            continue;
-        }
-        let mut kept = jobs.len();
-        // What queued while the previous batch was written joins this one unscreened,
-        // as before there was a screen: it shares this batch's transaction, and what
-        // the batch cannot spend is screened before anything is settled alone. Another
-        // lane waiting on the queue holds it; then nothing joins.
-        if let Ok(mut receiver) = receiver.try_lock() {
-            while jobs.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-        }
-        let joined = jobs.len() - kept;
-        // The write just finished may have met junk, or this is a lone rotation (a read
-        // then costs little): screen it now rather than let junk reach the writer.
-        if !screened && (jobs.len() == 1 || record.screen_first()) {
-            jobs = screen_first(&store, &metrics, &record, jobs).await;
-            screened = true;
-            kept = jobs.len();
             if jobs.is_empty() {
-                metrics.batch_sizes.observe((received + joined) as f64);
                 continue;
             }
         }
-        let all_screened = screened && jobs.len() == kept;
-        metrics.batch_sizes.observe((received + joined) as f64);
-        writing = Some(tokio::spawn(write_batch(
-            store.clone(),
-            metrics.clone(),
-            record.clone(),
-            jobs,
-            all_screened,
-        )));
+        write_batch(&store, &metrics, &record, jobs, screened).await;
     }
 }
 
@@ -213,13 +169,12 @@ async fn screen_first(
 /// Spends a batch of rotations and settles what it could not spend; `all_screened`
 /// when every job was screened before.
 async fn write_batch(
-    store: SqlStore,
-    metrics: RotationMetrics,
-    record: Arc<ScreenRecord>,
+    store: &SqlStore,
+    metrics: &RotationMetrics,
+    record: &ScreenRecord,
     jobs: Vec<Job>,
     all_screened: bool,
 ) {
-    let (store, metrics) = (&store, &metrics);
     // A token presented twice in one batch: the first presentation goes in, the
     // others wait for the batch and then rotate on their own.
     let mut seen = HashSet::new();
