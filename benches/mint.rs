@@ -22,7 +22,8 @@ use ring::signature::{
     EcdsaKeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
 };
 
-use tessera::keys::{generate, Algorithm, GeneratedKey, Kek, KeyRing, KeyState};
+use tessera::domain::{Algorithm, Kek, KeyState};
+use tessera::keys::{generate, GeneratedKey, KeyRing};
 use tessera::storage::StoredKey;
 use tessera::tokens::{mint, AccessClaims, Audience};
 

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::SystemClock;
 use crate::config::{self, Settings};
-use crate::keys::{Algorithm, Kek, RotationTrigger};
+use crate::domain::{Algorithm, Kek, RotationTrigger};
 use crate::startup::{build_state, open_database, Application, StartupError};
 
 #[derive(Parser)]
@@ -113,7 +113,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), StartupErro
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned)
                 .collect();
-            let state = build_state(settings, Arc::new(SystemClock)).await?;
+            let state = build_state(settings, Arc::new(SystemClock)).await?.state;
             match state.sessions.create_user(&email, password, roles).await {
                 Ok(Some(user)) => println!("{}", user.id),
                 Ok(None) => {
@@ -129,7 +129,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), StartupErro
 }
 
 async fn keys_command(command: KeysCommand, settings: Settings) -> Result<(), StartupError> {
-    let state = build_state(settings, Arc::new(SystemClock)).await?;
+    let state = build_state(settings, Arc::new(SystemClock)).await?.state;
     let keys = &state.keys;
     let fail = |e: crate::keys::KeyError| StartupError::Other(e.to_string());
     match command {

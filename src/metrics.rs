@@ -5,8 +5,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::domain::{Grant, RevocationReason};
-use crate::keys::{Algorithm, KeyState, RotationTrigger};
+use crate::domain::{Algorithm, Grant, KeyState, RevocationReason, RotationTrigger};
 
 /// All metrics of one app instance. Each instance has its own registry, so tests
 /// that run several apps in one process never see each other's counts.

@@ -13,15 +13,16 @@ use utoipa_actix_web::AppExt;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{KekSetting, Settings};
+use crate::domain::Kek;
 use crate::http::conn_deadline;
 use crate::http::request_span::RequestSpan;
 use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
-use crate::keys::{Kek, KeyError, KeyService};
+use crate::keys::{KeyError, KeyService};
 use crate::metrics::Metrics;
 use crate::sessions::SessionService;
 use crate::state::AppState;
-use crate::storage::{self, Database};
+use crate::storage::{self, Database, SharedStore};
 use crate::tokens::{Expectations, TokenService};
 
 /// Why the authority could not start. `exit_code` tells operators what to fix.
@@ -101,11 +102,18 @@ pub async fn open_database(settings: &Settings) -> Result<Database, StartupError
     Ok(db)
 }
 
+/// The services of one instance, and the store behind them.
+pub struct Instance {
+    pub state: Arc<AppState>,
+    /// For tests and tools that inspect the database; handlers never see it.
+    pub store: SharedStore,
+}
+
 /// The services of one instance, without listeners: the CLI uses these too.
 pub async fn build_state(
     settings: Settings,
     clock: Arc<dyn Clock>,
-) -> Result<Arc<AppState>, StartupError> {
+) -> Result<Instance, StartupError> {
     let db = open_database(&settings).await?;
     let metrics = Metrics::new();
     let store = db.store(storage::RotationMetrics {
@@ -155,7 +163,7 @@ pub async fn build_state(
             .await
             .map_err(|e| StartupError::Other(format!("bootstrap admin: {e}")))?;
     }
-    Ok(Arc::new(AppState {
+    let state = Arc::new(AppState {
         openapi: serde_json::to_vec(&crate::http::openapi::document())
             .expect("the OpenAPI document serializes")
             .into(),
@@ -164,14 +172,14 @@ pub async fn build_state(
             .expect("a number makes a valid header value"),
         settings: Arc::new(settings),
         readiness: crate::readiness::Readiness::new(store.clone()),
-        store,
         keys,
         tokens,
         sessions,
         metrics,
         clock,
         db,
-    }))
+    });
+    Ok(Instance { state, store })
 }
 
 /// A running authority: both listeners bound, background tasks started.
@@ -181,6 +189,7 @@ pub struct Application {
     server: Server,
     metrics_server: Server,
     state: Arc<AppState>,
+    store: SharedStore,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -206,7 +215,7 @@ impl Application {
         };
         let shutdown = settings.server.shutdown_timeout.as_secs();
         let reload_every = settings.keys.reload_interval;
-        let state = build_state(settings, clock).await?;
+        let Instance { state, store } = build_state(settings, clock).await?;
 
         let data = web::Data::from(state.clone());
         let server = HttpServer::new({
@@ -260,6 +269,7 @@ impl Application {
             server,
             metrics_server,
             state,
+            store,
             tasks,
         })
     }
@@ -274,6 +284,11 @@ impl Application {
 
     pub fn state(&self) -> Arc<AppState> {
         self.state.clone()
+    }
+
+    /// The store behind the services, for tests that inspect or prepare the database.
+    pub fn store(&self) -> SharedStore {
+        self.store.clone()
     }
 
     /// A handle that stops both listeners gracefully (tests, embedding).

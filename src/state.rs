@@ -7,12 +7,10 @@ use crate::config::Settings;
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
 use crate::sessions::SessionService;
-use crate::storage::SharedStore;
 use crate::tokens::TokenService;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
-    pub store: SharedStore,
     pub keys: Arc<KeyService>,
     pub tokens: Arc<TokenService>,
     pub sessions: Arc<SessionService>,
@@ -20,7 +18,7 @@ pub struct AppState {
     /// The database write probe `/readyz` shares among its callers.
     pub readiness: crate::readiness::Readiness,
     pub clock: Arc<dyn Clock>,
-    /// For the pool gauges; every query goes through `store`.
+    /// For the pool gauges; every query goes through the services.
     pub db: crate::storage::Database,
     /// `public, max-age=<keys.jwks_max_age>`, formatted once.
     pub jwks_cache_control: actix_web::http::header::HeaderValue,

@@ -11,7 +11,8 @@ use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use tessera::keys::{generate, Algorithm};
+use tessera::domain::Algorithm;
+use tessera::keys::generate;
 use tessera::tokens::{mint, AccessClaims, Audience};
 use tessera_fuzz::{
     build_ring, expectations, parse_keys, signing_key, FixedKey, FixedKeys, AUDIENCE, ISSUER, NOW,

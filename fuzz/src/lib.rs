@@ -10,9 +10,10 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use tessera::keys::{Algorithm, Kek, KeyRing, KeyState, PublicJwk, Signer, SigningKey};
+use tessera::domain::{Algorithm, Kek, KeyState, PublicJwk};
+use tessera::keys::{encode_header, KeyRing, Signer, SigningKey};
 use tessera::storage::StoredKey;
-use tessera::tokens::{encode_header, Expectations};
+use tessera::tokens::Expectations;
 
 /// The verifier's clock in every run; the minted tokens are valid at this instant.
 pub const NOW: i64 = 1_900_000_000;

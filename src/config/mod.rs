@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use duration::parse_duration;
 
-use crate::keys::{Algorithm, Kek};
+use crate::domain::{Algorithm, Kek};
 use crate::secret::Secret;
 
 /// Everything tessera needs to run, validated.

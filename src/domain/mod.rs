@@ -1,16 +1,26 @@
 //! Values parsed at the boundary: once constructed they are known to be valid. A leaf:
 //! imports nothing of tessera's but `secret`.
 
+mod algorithm;
 mod email;
 mod grant;
 pub mod identifier;
+mod jwk;
+mod kek;
+mod key_state;
 pub mod password;
 mod revocation;
+mod rotation_trigger;
 pub mod scope;
 
+pub use algorithm::Algorithm;
 pub use email::Email;
 pub use grant::Grant;
 pub use identifier::is_identifier;
+pub use jwk::{PublicJwk, PublicParams};
+pub use kek::{Kek, UnsealError};
+pub use key_state::KeyState;
 pub use password::Password;
 pub use revocation::RevocationReason;
+pub use rotation_trigger::RotationTrigger;
 pub use scope::{parse_scope, valid_scope_token};

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::error::ApiError;
+use super::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::AccessClaims;
 

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::admin_guard::Admin;
+use super::error::{ApiError, ErrorBody};
 use super::json_body::optional_json;
 use super::responses::{AdminErrors, Malformed, NotFound};
-use crate::error::{ApiError, ErrorBody};
-use crate::keys::{Algorithm, KeyState, RotationTrigger};
+use crate::domain::{Algorithm, KeyState, RotationTrigger};
 use crate::state::AppState;
 use crate::storage::StoredKey;
 

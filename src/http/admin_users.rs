@@ -4,9 +4,9 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::admin_guard::Admin;
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::json_body::JsonObject;
 use super::responses::{AdminErrors, Malformed, NotFound, TooLarge};
-use crate::error::{ApiError, ErrorBody};
 use crate::sessions::ClientRegistration;
 use crate::state::AppState;
 
@@ -72,7 +72,10 @@ pub async fn create_user(
         .create_user(&body.email, body.password, body.roles)
         .await?
         .ok_or_else(|| {
-            ApiError::conflict("email_taken", "a user with this email already exists")
+            ApiError::new(
+                ErrorCode::EmailTaken,
+                "a user with this email already exists",
+            )
         })?;
     Ok(HttpResponse::Created().json(user))
 }

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::admin_guard::{bearer_token, Bearer};
 use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::json_body::JsonObject;
 use super::responses::{Malformed, Throttled, TooLarge, Unauthenticated, Unavailable};
-use crate::error::{ApiError, ErrorBody};
 use crate::sessions::{LoginFailure, RefreshFailure, RevocationReason, Session};
 use crate::state::AppState;
 use crate::tokens::random_id;
@@ -34,13 +34,12 @@ pub fn client_address(req: &HttpRequest) -> Option<String> {
 
 pub fn login_failure(e: LoginFailure) -> ApiError {
     match e {
-        LoginFailure::InvalidCredentials => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_grant",
-            "invalid email or password",
-        ),
+        LoginFailure::InvalidCredentials => {
+            ApiError::new(ErrorCode::InvalidGrant, "invalid email or password")
+                .with_status(StatusCode::UNAUTHORIZED)
+        }
         LoginFailure::Throttled(secs) => ApiError::too_many_requests(secs),
-        LoginFailure::Error(e) => e,
+        LoginFailure::Error(e) => e.into(),
     }
 }
 
@@ -100,8 +99,7 @@ fn check_csrf(req: &HttpRequest) -> Result<(), ApiError> {
     match (cookie, header) {
         (Some(c), Some(h)) if !c.value().is_empty() && c.value() == h => Ok(()),
         _ => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "invalid_csrf",
+            ErrorCode::InvalidCsrf,
             "the X-CSRF-Token header must equal the tessera_csrf cookie",
         )),
     }
@@ -133,16 +131,16 @@ pub async fn refresh(
         .unwrap_or_default();
     match state.sessions.refresh(&presented, None, None).await {
         Ok(session) => Ok(with_session(HttpResponse::Ok(), &state, session)),
-        Err(RefreshFailure::Error(e)) => Err(e),
+        Err(RefreshFailure::Error(e)) => Err(e.into()),
         Err(
             RefreshFailure::InvalidGrant
             | RefreshFailure::WrongClient
             | RefreshFailure::InvalidScope(_),
         ) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_grant",
+            ErrorCode::InvalidGrant,
             "the refresh token is invalid, expired or revoked",
-        )),
+        )
+        .with_status(StatusCode::UNAUTHORIZED)),
     }
 }
 
@@ -200,8 +198,8 @@ pub struct Me {
 #[get("/auth/me")]
 pub async fn me(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let user = state
-        .store
-        .user_by_id(&bearer.0.sub)
+        .sessions
+        .user(&bearer.0.sub)
         .await?
         .ok_or_else(|| ApiError::invalid_token("the token does not belong to a user"))?;
     Ok(HttpResponse::Ok().json(Me {

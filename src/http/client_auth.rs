@@ -3,11 +3,10 @@
 //! whether the credentials are good is the sessions service's to decide.
 
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
-use actix_web::http::StatusCode;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use crate::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 use crate::sessions::ClientCredentials;
 
 /// Client authentication that cannot be read, or more than one method at once.
@@ -24,13 +23,11 @@ impl From<PresentedError> for ApiError {
     fn from(e: PresentedError) -> Self {
         match e {
             PresentedError::Malformed => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
+                ErrorCode::InvalidClient,
                 "malformed client authentication",
             ),
             PresentedError::Conflicting => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
+                ErrorCode::InvalidRequest,
                 "use one client authentication method: HTTP Basic or client_id with client_secret in the form",
             ),
         }

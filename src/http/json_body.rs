@@ -8,7 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::ApiError;
+use super::error::ApiError;
 
 fn invalid(e: serde_json::Error) -> ApiError {
     ApiError::bad_request(format!("invalid JSON body: {e}"))

@@ -9,6 +9,9 @@ pub mod client_address;
 mod client_auth;
 pub mod conn_deadline;
 mod cookies;
+pub mod error;
+mod error_code;
+mod error_mapping;
 pub mod head;
 mod health;
 mod json_body;
@@ -29,7 +32,7 @@ use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpResponse, ResponseError};
 
-use crate::error::ApiError;
+use error::ApiError;
 
 pub use cookies::{CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
 

@@ -8,7 +8,7 @@ use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::error::ApiError;
+use super::error::ApiError;
 
 /// Each documented path with its `Allow` value. Read from the OpenAPI document, which
 /// is generated from the registered routes, so the two cannot disagree.

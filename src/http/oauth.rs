@@ -1,15 +1,17 @@
 //! RFC 6749 token endpoint, RFC 7009 revocation, RFC 7662 introspection.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::admin_guard::bearer_token;
 use super::auth::{client_address, login_failure};
 use super::client_auth::presented_client;
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::responses::{Malformed, Throttled, TooLarge, Unauthenticated, Unavailable};
-use crate::error::{ApiError, ErrorBody};
-use crate::sessions::{AuthenticatedClient, RefreshFailure, RevocationReason, ScopeError};
+use crate::sessions::{
+    AuthenticatedClient, LoginFailure, RefreshFailure, RevocationReason, ScopeError,
+};
 use crate::state::AppState;
 use crate::tokens::{Grant, Subject};
 
@@ -92,14 +94,9 @@ pub struct TokenResponse {
     scope: String,
 }
 
-fn oauth_error(status: StatusCode, code: &'static str, description: &'static str) -> ApiError {
-    ApiError::new(status, code, description)
-}
-
 fn invalid_grant() -> ApiError {
-    oauth_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_grant",
+    ApiError::new(
+        ErrorCode::InvalidGrant,
         "the grant is invalid, expired or revoked",
     )
 }
@@ -124,9 +121,8 @@ fn no_store(body: impl Serialize) -> HttpResponse {
 }
 
 fn invalid_scope(e: ScopeError) -> ApiError {
-    oauth_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
+    ApiError::new(
+        ErrorCode::InvalidScope,
         match e {
             ScopeError::Malformed => "the scope is malformed",
             ScopeError::NotAllowed => "a requested scope is not granted to this client",
@@ -181,9 +177,10 @@ pub async fn token_endpoint(
                     &scope,
                 )
                 .await
-                .map_err(|e| match login_failure(e) {
-                    e if e.code() == "invalid_grant" => invalid_grant(),
-                    e => e,
+                .map_err(|e| match e {
+                    // RFC 6749 §5.2: a 400 here, where `/auth/login` answers 401.
+                    LoginFailure::InvalidCredentials => invalid_grant(),
+                    other => login_failure(other),
                 })?;
             Ok(no_store(TokenResponse {
                 access_token: session.access.token,
@@ -213,7 +210,7 @@ pub async fn token_endpoint(
                     refresh_token: Some(session.refresh.as_str().to_owned()),
                     scope: session.scope,
                 })),
-                Err(RefreshFailure::Error(e)) => Err(e),
+                Err(RefreshFailure::Error(e)) => Err(e.into()),
                 Err(RefreshFailure::InvalidScope(e)) => Err(invalid_scope(e)),
                 Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => {
                     Err(invalid_grant())
@@ -222,9 +219,8 @@ pub async fn token_endpoint(
         }
         Some("client_credentials") => {
             let client = client.ok_or_else(|| {
-                oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
+                ApiError::new(
+                    ErrorCode::InvalidClient,
                     "client authentication is required",
                 )
             })?;
@@ -250,9 +246,8 @@ pub async fn token_endpoint(
                 scope,
             }))
         }
-        Some(_) => Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+        Some(_) => Err(ApiError::new(
+            ErrorCode::UnsupportedGrantType,
             "the grant type is not supported",
         )),
         None => Err(ApiError::bad_request("grant_type is required")),
@@ -365,16 +360,14 @@ pub async fn introspect(
     match (&client, &bearer) {
         (Some(client), _) if client.introspection || admin => {}
         (Some(_), _) => {
-            return Err(oauth_error(
-                StatusCode::FORBIDDEN,
-                "unauthorized_client",
+            return Err(ApiError::new(
+                ErrorCode::UnauthorizedClient,
                 "this client is not registered for introspection",
             ))
         }
         (None, None) => {
-            return Err(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
+            return Err(ApiError::new(
+                ErrorCode::InvalidClient,
                 "a client registered for introspection or an admin bearer token is required",
             ))
         }

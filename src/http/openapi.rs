@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tessera", description = "Token authority: JWT access tokens, JWKS, refresh families"),
-    components(schemas(crate::error::ErrorBody)),
+    components(schemas(super::error::ErrorBody)),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
@@ -43,7 +43,7 @@ impl Modify for SecuritySchemes {
 pub struct Jwk {
     kty: String,
     kid: String,
-    alg: crate::keys::Algorithm,
+    alg: crate::domain::Algorithm,
     #[serde(rename = "use")]
     #[schema(rename = "use")]
     use_: String,

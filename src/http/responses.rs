@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use utoipa::openapi::{RefOr, Response};
 use utoipa::IntoResponses;
 
-use crate::error::ErrorBody;
+use super::error::ErrorBody;
 
 /// 400: the body or form does not parse.
 #[derive(IntoResponses)]

@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::keys::Algorithm;
+use crate::domain::Algorithm;
 use crate::state::AppState;
 
 #[utoipa::path(

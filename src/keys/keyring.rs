@@ -10,7 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Serialize;
 
-use super::{Algorithm, Kek, KeyMaterialError, KeyState, PublicJwk, Signer, UnsealError, Verifier};
+use super::{KeyMaterialError, Signer, Verifier};
+use crate::domain::{Algorithm, Kek, KeyState, PublicJwk, UnsealError};
 use crate::storage::StoredKey;
 
 /// The key that signs new tokens.
@@ -89,7 +90,7 @@ impl KeyRing {
                             kid: key.kid.clone(),
                             alg: key.alg,
                             signer: Signer::from_pkcs8(key.alg, pkcs8.expose())?,
-                            header_b64: crate::tokens::encode_header(key.alg, &key.kid),
+                            header_b64: super::encode_header(key.alg, &key.kid),
                         }));
                         current_activated_at = key.activated_at;
                     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::storage::{KeyChange, KeyTransition, NewKey, StoredKey};
 
-use super::KeyState;
+use crate::domain::KeyState;
 
 /// Stored times are whole seconds, so a change made at 10.9 s reads as 10 s; and a
 /// replica's reload ends a little after its tick. Two seconds cover both.

@@ -12,8 +12,7 @@ use ring::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_2048_8192_SHA256,
 };
 
-use super::jwk::{PublicJwk, PublicParams};
-use super::Algorithm;
+use crate::domain::{Algorithm, PublicJwk, PublicParams};
 use crate::secret::Secret;
 
 /// A freshly generated key: its public JWK and its PKCS#8 private key, to be sealed.

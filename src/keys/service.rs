@@ -7,8 +7,9 @@ use arc_swap::ArcSwap;
 
 use super::keyring::KeyRingError;
 use super::lifecycle::{self, Policy, Refusal};
-use super::{generate, Algorithm, Kek, KeyMaterialError, KeyRing, UnsealError};
+use super::{generate, KeyMaterialError, KeyRing};
 use crate::clock::Clock;
+use crate::domain::{Algorithm, Kek, KeyState, RotationTrigger, UnsealError};
 use crate::metrics::Metrics;
 use crate::storage::{KeyChange, NewKey, SharedStore, StoreError, StoredKey};
 
@@ -42,27 +43,6 @@ impl From<Refusal> for KeyError {
         match r {
             Refusal::TooEarly { retry_after } => Self::TooEarly { retry_after },
             Refusal::UnknownKey => Self::UnknownKey,
-        }
-    }
-}
-
-/// What started a rotation, as the `trigger` label of `tessera_key_rotations_total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RotationTrigger {
-    Admin,
-    Schedule,
-    Revocation,
-}
-
-impl RotationTrigger {
-    /// Every trigger; each is exported at 0 from start-up.
-    pub const ALL: [Self; 3] = [Self::Admin, Self::Schedule, Self::Revocation];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Schedule => "schedule",
-            Self::Revocation => "revocation",
         }
     }
 }
@@ -106,7 +86,7 @@ impl KeyService {
             metrics,
             ring: ArcSwap::from_pointee(ring),
         });
-        if !keys.iter().any(|k| k.state == super::KeyState::Current) {
+        if !keys.iter().any(|k| k.state == KeyState::Current) {
             service.create_initial_keys().await?;
         }
         service.reload().await?;
@@ -151,7 +131,7 @@ impl KeyService {
             sealed_private: self.kek.seal(&kid, generated.private_pkcs8.expose()),
             kid,
             alg,
-            state: super::KeyState::Next,
+            state: KeyState::Next,
             public_jwk: generated.jwk,
             created_at: self.clock.unix(),
         })
@@ -177,7 +157,7 @@ impl KeyService {
     ) -> Result<(), KeyError> {
         let keys = self.store.signing_keys().await?;
         // Refuse before paying for a key generation.
-        if let Some(next) = keys.iter().find(|k| k.state == super::KeyState::Next) {
+        if let Some(next) = keys.iter().find(|k| k.state == KeyState::Next) {
             let ready = self.policy.signable_at(next);
             let now = self.clock.unix();
             if ready > now {
@@ -206,10 +186,7 @@ impl KeyService {
     }
 
     async fn apply(&self, change: KeyChange, trigger: RotationTrigger) -> Result<(), KeyError> {
-        let promoted = change
-            .transitions
-            .iter()
-            .any(|t| t.to == super::KeyState::Current);
+        let promoted = change.transitions.iter().any(|t| t.to == KeyState::Current);
         let applied = self.store.change_keys(&change).await?;
         self.reload().await?;
         if !applied {

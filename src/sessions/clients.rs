@@ -6,10 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use super::SessionError;
 use super::SessionService;
 use crate::domain::scope::MAX_SCOPE_BYTES;
 use crate::domain::{is_identifier, valid_scope_token};
-use crate::error::ApiError;
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
 
@@ -62,30 +62,30 @@ impl SessionService {
     pub async fn create_client(
         &self,
         registration: ClientRegistration,
-    ) -> Result<NewClientSecret, ApiError> {
+    ) -> Result<NewClientSecret, SessionError> {
         let name = registration.name.trim();
         if !valid_client_name(name) {
-            return Err(ApiError::bad_request(
-                "name must be 1 to 200 characters, none of them control characters",
+            return Err(SessionError::Invalid(
+                "name must be 1 to 200 characters, none of them control characters".into(),
             ));
         }
         if let Some(bad) = registration.scopes.iter().find(|s| !valid_scope_token(s)) {
             let shown: String = bad.chars().take(64).collect();
-            return Err(ApiError::bad_request(format!(
+            return Err(SessionError::Invalid(format!(
                 "scope `{}` is not a valid scope token",
                 shown.escape_debug()
             )));
         }
         // Every token the client gets without naming a scope carries them all.
         if registration.scopes.join(" ").len() > MAX_SCOPE_BYTES {
-            return Err(ApiError::bad_request(format!(
+            return Err(SessionError::Invalid(format!(
                 "scopes must add up to at most {MAX_SCOPE_BYTES} bytes"
             )));
         }
         let mut secret = [0u8; 32];
         SystemRandom::new()
             .fill(&mut secret)
-            .map_err(|_| ApiError::internal(anyhow::anyhow!("no randomness")))?;
+            .map_err(|_| SessionError::Internal(anyhow::anyhow!("no randomness")))?;
         let client_secret = URL_SAFE_NO_PAD.encode(secret);
         let client_id = random_id();
         self.store
@@ -108,21 +108,14 @@ impl SessionService {
     pub async fn authenticate_client(
         &self,
         creds: &ClientCredentials,
-    ) -> Result<AuthenticatedClient, ApiError> {
-        let invalid = || {
-            ApiError::new(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client authentication failed",
-            )
-        };
+    ) -> Result<AuthenticatedClient, SessionError> {
         // Every client registered so far is confidential: an id alone proves nothing.
         let Some(secret) = creds.secret.as_deref() else {
-            return Err(invalid());
+            return Err(SessionError::InvalidClient);
         };
         // An id no client can have never reaches the database.
         if !is_identifier(&creds.id) || secret.len() > 256 {
-            return Err(invalid());
+            return Err(SessionError::InvalidClient);
         }
         let client = self.store.client_by_id(&creds.id).await?;
         let presented = secret_hash(secret);
@@ -132,7 +125,7 @@ impl SessionService {
                 scopes: c.scopes,
                 introspection: c.introspection,
             }),
-            _ => Err(invalid()),
+            _ => Err(SessionError::InvalidClient),
         }
     }
 }

@@ -1,8 +1,7 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
 use super::scope::{narrow, ScopeError};
-use super::{RefreshToken, RevocationReason, SessionService, FIRST_PARTY_CLIENT};
-use crate::error::ApiError;
+use super::{RefreshToken, RevocationReason, SessionError, SessionService, FIRST_PARTY_CLIENT};
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
 use crate::tokens::{random_id, Grant, IssuedToken, Subject};
 
@@ -24,7 +23,13 @@ pub enum RefreshFailure {
     WrongClient,
     /// The requested scope is more than the family was granted; nothing was spent.
     InvalidScope(ScopeError),
-    Error(ApiError),
+    Error(SessionError),
+}
+
+impl From<SessionError> for RefreshFailure {
+    fn from(e: SessionError) -> Self {
+        Self::Error(e)
+    }
 }
 
 impl From<crate::storage::StoreError> for RefreshFailure {
@@ -33,9 +38,9 @@ impl From<crate::storage::StoreError> for RefreshFailure {
     }
 }
 
-impl From<ApiError> for RefreshFailure {
-    fn from(e: ApiError) -> Self {
-        Self::Error(e)
+impl From<crate::tokens::MintError> for RefreshFailure {
+    fn from(e: crate::tokens::MintError) -> Self {
+        Self::Error(e.into())
     }
 }
 
@@ -47,7 +52,7 @@ impl SessionService {
         family_client: Option<&str>,
         client_id: &str,
         scope: &str,
-    ) -> Result<Session, ApiError> {
+    ) -> Result<Session, SessionError> {
         let now = self.clock.unix();
         let refresh = RefreshToken::generate();
         let family = NewFamily {
@@ -154,7 +159,7 @@ impl SessionService {
         &self,
         presented: &str,
         reason: RevocationReason,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, SessionError> {
         let Some(token) = RefreshToken::parse(presented) else {
             return Ok(false);
         };
@@ -176,7 +181,7 @@ impl SessionService {
 
     /// Denylists a valid access token until its `exp`. Invalid ones are ignored:
     /// they are dead already, and junk must not fill the denylist.
-    pub async fn revoke_access_token(&self, token: &str) -> Result<bool, ApiError> {
+    pub async fn revoke_access_token(&self, token: &str) -> Result<bool, SessionError> {
         match self.tokens.verify(token).await {
             Ok(claims) => {
                 self.store
@@ -184,7 +189,7 @@ impl SessionService {
                     .await?;
                 Ok(true)
             }
-            Err(crate::tokens::VerifyError::Unavailable(e)) => Err(e),
+            Err(crate::tokens::VerifyError::Unavailable(e)) => Err(e.into()),
             Err(crate::tokens::VerifyError::Rejected(_)) => Ok(false),
         }
     }

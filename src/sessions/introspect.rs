@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::SessionService;
-use crate::error::ApiError;
 use crate::tokens::{AccessClaims, Audience, VerifyError};
 
 /// `{"active": false}` alone, or `active: true` with the claims of a live token.
@@ -59,11 +58,11 @@ impl From<AccessClaims> for Introspection {
 impl SessionService {
     /// Anything invalid, expired, revoked, of a revoked family or key, or from before
     /// the user's last revoke-all, is simply inactive.
-    pub async fn introspect(&self, token: &str) -> Result<Introspection, ApiError> {
+    pub async fn introspect(&self, token: &str) -> Result<Introspection, super::SessionError> {
         match self.tokens.verify(token).await {
             Ok(claims) => Ok(claims.into()),
             Err(VerifyError::Rejected(_)) => Ok(Introspection::default()),
-            Err(VerifyError::Unavailable(e)) => Err(e),
+            Err(VerifyError::Unavailable(e)) => Err(e.into()),
         }
     }
 }

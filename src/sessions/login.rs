@@ -2,10 +2,9 @@
 
 use super::attempts::Ticket;
 use super::throttle::{account_subject, address_subject};
-use super::{AuthenticatedClient, Session, SessionService, FIRST_PARTY_CLIENT};
+use super::{AuthenticatedClient, Session, SessionError, SessionService, FIRST_PARTY_CLIENT};
 use crate::domain::password::MAX_BYTES;
 use crate::domain::{Email, Password};
-use crate::error::ApiError;
 use crate::storage::UserRow;
 
 /// Why a login did not start a session.
@@ -15,17 +14,23 @@ pub enum LoginFailure {
     InvalidCredentials,
     /// Throttled: retry after this many seconds. No password was checked.
     Throttled(u64),
-    Error(ApiError),
+    Error(SessionError),
 }
 
-impl From<ApiError> for LoginFailure {
-    fn from(e: ApiError) -> Self {
+impl From<SessionError> for LoginFailure {
+    fn from(e: SessionError) -> Self {
         Self::Error(e)
     }
 }
 
 impl From<crate::storage::StoreError> for LoginFailure {
     fn from(e: crate::storage::StoreError) -> Self {
+        Self::Error(e.into())
+    }
+}
+
+impl From<crate::tokens::MintError> for LoginFailure {
+    fn from(e: crate::tokens::MintError) -> Self {
         Self::Error(e.into())
     }
 }

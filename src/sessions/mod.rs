@@ -3,6 +3,7 @@
 
 mod attempts;
 mod clients;
+mod error;
 mod families;
 mod hashing_threads;
 mod history;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 pub use crate::domain::RevocationReason;
 pub use clients::{AuthenticatedClient, ClientCredentials, ClientRegistration, NewClientSecret};
+pub use error::SessionError;
 pub use families::{RefreshFailure, Session};
 pub use introspect::Introspection;
 pub use login::LoginFailure;

@@ -10,7 +10,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::Semaphore;
 
 use super::hashing_threads::HashingThreads;
-use crate::error::ApiError;
+use super::SessionError;
 
 /// OWASP's argon2id recommendation: 19 MiB, 2 passes, 1 lane.
 fn argon2() -> Argon2<'static> {
@@ -44,18 +44,22 @@ impl PasswordHasher {
         }
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+    pub async fn hash(&self, password: String) -> Result<String, SessionError> {
+        let _permit = self.permits.acquire().await.map_err(internal)?;
         self.threads
             .run(move || hash_now(&password))
             .await
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("password hashing panicked")))?
-            .map_err(ApiError::internal)
+            .ok_or_else(|| SessionError::Internal(anyhow::anyhow!("password hashing panicked")))?
+            .map_err(SessionError::Internal)
     }
 
     /// Checks `password` against `hash`, or against a dummy hash when there is no user.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+    pub async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, SessionError> {
+        let _permit = self.permits.acquire().await.map_err(internal)?;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
         let matched = self
@@ -70,9 +74,15 @@ impl PasswordHasher {
                     .unwrap_or(false)
             })
             .await
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("password verification panicked")))?;
+            .ok_or_else(|| {
+                SessionError::Internal(anyhow::anyhow!("password verification panicked"))
+            })?;
         Ok(known && matched)
     }
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> SessionError {
+    SessionError::Internal(e.into())
 }
 
 fn hash_now(password: &str) -> Result<String, anyhow::Error> {

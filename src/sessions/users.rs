@@ -1,8 +1,8 @@
 use serde::Serialize;
 
+use super::SessionError;
 use super::{RevocationReason, SessionService};
 use crate::domain::{is_identifier, Email, Password};
-use crate::error::ApiError;
 use crate::storage::UserRow;
 use crate::tokens::random_id;
 
@@ -44,12 +44,12 @@ impl SessionService {
         email: &str,
         password: String,
         roles: Vec<String>,
-    ) -> Result<Option<UserView>, ApiError> {
-        let email = Email::parse(email).map_err(|m| ApiError::bad_request(format!("email {m}")))?;
+    ) -> Result<Option<UserView>, SessionError> {
+        let email = Email::parse(email).map_err(|m| SessionError::Invalid(format!("email {m}")))?;
         let password = Password::parse(password)
-            .map_err(|m| ApiError::bad_request(format!("password {m}")))?;
+            .map_err(|m| SessionError::Invalid(format!("password {m}")))?;
         if let Some(bad) = roles.iter().find(|r| !valid_role(r)) {
-            return Err(ApiError::bad_request(format!(
+            return Err(SessionError::Invalid(format!(
                 "role `{bad}` is not a word of letters, digits, _-:."
             )));
         }
@@ -68,7 +68,7 @@ impl SessionService {
         Ok(self.store.insert_user(&row).await?.then(|| row.into()))
     }
 
-    pub async fn user(&self, id: &str) -> Result<Option<UserView>, ApiError> {
+    pub async fn user(&self, id: &str) -> Result<Option<UserView>, SessionError> {
         if !is_identifier(id) {
             return Ok(None);
         }
@@ -76,7 +76,7 @@ impl SessionService {
     }
 
     /// Revokes every family of the user and every access token issued before now.
-    pub async fn revoke_user_sessions(&self, id: &str) -> Result<bool, ApiError> {
+    pub async fn revoke_user_sessions(&self, id: &str) -> Result<bool, SessionError> {
         if !is_identifier(id) {
             return Ok(false);
         }
@@ -94,7 +94,7 @@ impl SessionService {
     }
 
     /// Disables the account: no more logins or refreshes, and its tokens stop working.
-    pub async fn disable_user(&self, id: &str) -> Result<bool, ApiError> {
+    pub async fn disable_user(&self, id: &str) -> Result<bool, SessionError> {
         if !is_identifier(id) {
             return Ok(false);
         }
@@ -109,7 +109,7 @@ impl SessionService {
     }
 
     /// Creates the configured admin unless that e-mail already exists.
-    pub async fn bootstrap_admin(&self, email: &str, password: String) -> Result<(), ApiError> {
+    pub async fn bootstrap_admin(&self, email: &str, password: String) -> Result<(), SessionError> {
         // Looked up first: a restart must not wait for a password hash it would throw
         // away (argon2 is the largest part of start-up on an existing database).
         if let Ok(parsed) = Email::parse(email) {

@@ -1,6 +1,6 @@
 //! Rows as the services see them.
 
-use crate::keys::{Algorithm, KeyState, PublicJwk};
+use crate::domain::{Algorithm, KeyState, PublicJwk};
 
 /// A signing key row. `sealed_private` is AEAD ciphertext, never a clear key.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use tokio::runtime::Handle;
 
 use super::group_commit::{RotationMetrics, RotationQueue};
 use super::{HealthStore, KeyChange, KeyStore, StoreError, StoredKey};
-use crate::keys::KeyState;
+use crate::domain::KeyState;
 
 #[derive(Clone)]
 pub struct SqlStore {

@@ -7,6 +7,6 @@ mod verify;
 
 pub use crate::domain::Grant;
 pub use claims::{AccessClaims, Audience};
-pub use mint::{encode_header, mint, random_id, MintError};
+pub use mint::{mint, random_id, MintError};
 pub use service::{IssuedToken, Subject, TokenService, VerifyError};
 pub use verify::{verify_signed, Expectations, Rejection, MAX_TOKEN_BYTES};

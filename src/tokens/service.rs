@@ -7,7 +7,6 @@ use super::{
     Rejection,
 };
 use crate::clock::Clock;
-use crate::error::ApiError;
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
@@ -56,12 +55,9 @@ impl TokenService {
     }
 
     /// Signs a token for `subject` with the current key; `grant` labels the metric.
-    pub fn issue(&self, subject: Subject<'_>, grant: Grant) -> Result<IssuedToken, ApiError> {
+    pub fn issue(&self, subject: Subject<'_>, grant: Grant) -> Result<IssuedToken, MintError> {
         let ring = self.keys.ring();
-        let key = ring
-            .signing
-            .as_ref()
-            .ok_or_else(|| ApiError::internal(MintError::NoSigningKey))?;
+        let key = ring.signing.as_ref().ok_or(MintError::NoSigningKey)?;
         let now = self.clock.unix();
         let claims = AccessClaims {
             iss: self.expect.issuer.clone(),
@@ -76,7 +72,7 @@ impl TokenService {
             roles: subject.roles,
             sid: subject.sid.map(str::to_owned),
         };
-        let token = mint(key, &claims).map_err(ApiError::internal)?;
+        let token = mint(key, &claims)?;
         self.metrics
             .tokens_issued
             .with_label_values(&[grant.as_str(), key.alg.as_str()])
@@ -97,7 +93,7 @@ impl TokenService {
             .store
             .access_token_revoked(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat)
             .await
-            .map_err(|e| VerifyError::Unavailable(e.into()))?;
+            .map_err(VerifyError::Unavailable)?;
         if revoked {
             return Err(VerifyError::Rejected(Rejection::Revoked));
         }
@@ -109,17 +105,5 @@ impl TokenService {
 #[derive(Debug)]
 pub enum VerifyError {
     Rejected(Rejection),
-    Unavailable(ApiError),
-}
-
-impl From<VerifyError> for ApiError {
-    fn from(e: VerifyError) -> Self {
-        match e {
-            VerifyError::Rejected(reason) => {
-                tracing::info!(%reason, "access token refused");
-                ApiError::invalid_token("the access token is invalid, expired or revoked")
-            }
-            VerifyError::Unavailable(e) => e,
-        }
-    }
+    Unavailable(crate::storage::StoreError),
 }

@@ -10,7 +10,8 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::AccessClaims;
-use crate::keys::{Algorithm, KeyRing};
+use crate::domain::Algorithm;
+use crate::keys::KeyRing;
 
 /// Longer tokens are refused before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;

@@ -117,6 +117,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub client: Client,
     pub app: Arc<tessera::state::AppState>,
+    /// The store behind the services, to inspect or prepare the database.
+    pub store: tessera::storage::SharedStore,
     handles: (actix_web::dev::ServerHandle, actix_web::dev::ServerHandle),
     pub db: Arc<TestDatabase>,
 }
@@ -152,6 +154,7 @@ pub async fn spawn_on(
     let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port());
     let handles = app.handles();
     let state = app.state();
+    let store = app.store();
     tokio::spawn(app.run_until_stopped());
     let client = Client::builder()
         .cookie_store(true)
@@ -165,6 +168,7 @@ pub async fn spawn_on(
         clock,
         client,
         app: state,
+        store,
         handles,
         db,
     }

@@ -155,7 +155,7 @@ both_engines! {
         // The SQL against `Limit::reserve`, `settle_failure` and `give_back`, step by
         // step: verdicts and stored counters must agree.
         let limit = Limit { failures: 3, window: 100, block: 50 };
-        let store = Arc::clone(&app.app.store);
+        let store = Arc::clone(&app.store);
         let subject = "account:model@example.com";
         use Step::*;
         // Times near the real clock, where housekeeping leaves throttle rows alone.

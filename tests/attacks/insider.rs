@@ -11,7 +11,7 @@ use josekit::jws::{JwsSigner, RS256};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
-use tessera::keys::KeyState;
+use tessera::domain::KeyState;
 
 use crate::forge;
 use crate::helpers::{TestApp, TEST_KEK};
@@ -25,7 +25,7 @@ pub struct ServerKey {
 impl ServerKey {
     /// The key that signs right now.
     pub async fn current(app: &TestApp) -> Self {
-        let keys = app.app.store.signing_keys().await.unwrap();
+        let keys = app.store.signing_keys().await.unwrap();
         let key = keys
             .into_iter()
             .find(|k| k.state == KeyState::Current)

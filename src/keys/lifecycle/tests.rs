@@ -1,7 +1,7 @@
 //! The lifecycle rules at chosen instants: no clock, no sleeps.
 
 use super::*;
-use crate::keys::{Algorithm, PublicJwk, PublicParams};
+use crate::domain::{Algorithm, PublicJwk, PublicParams};
 
 const MAX_AGE: i64 = 300;
 const ACCESS: i64 = 900;

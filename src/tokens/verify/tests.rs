@@ -4,7 +4,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::*;
-use crate::keys::{generate, Kek, KeyRing, KeyState};
+use crate::domain::{Kek, KeyState};
+use crate::keys::{generate, KeyRing};
 use crate::storage::StoredKey;
 use crate::tokens::{mint, Audience};
 
