@@ -4,6 +4,8 @@
 mod duration;
 mod raw;
 mod validate;
+mod validate_keys;
+mod values;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,19 +1,19 @@
 //! Turns raw text into typed settings, refusing unsafe or malformed values with
 //! an error that names the key.
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ipnet::IpNet;
 
 use super::raw::{OneOrMany, RawSettings};
+use super::validate_keys::keys;
+use super::values::{boolean, bounded_duration, duration, number, socket_addr};
 use super::*;
 
 const MAX_ACCESS_TTL: Duration = Duration::from_secs(3600);
 const MAX_REFRESH_TTL: Duration = Duration::from_secs(30 * 86_400);
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
-const MAX_JWKS_MAX_AGE: Duration = Duration::from_secs(86_400);
 const MAX_FAMILY_HISTORY: u32 = 1_000_000;
 
 pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
@@ -79,63 +79,6 @@ fn issuer(text: &str) -> Result<String, ConfigError> {
             "issuer",
             format!("`{text}` is not an http(s) URL"),
         ))
-    }
-}
-
-fn socket_addr(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
-    text.trim().parse().map_err(|_| {
-        ConfigError::new(
-            key,
-            format!("`{text}` is not an address such as 127.0.0.1:8080 or [::]:8080"),
-        )
-    })
-}
-
-fn number<T>(key: &str, text: &str, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + std::fmt::Display,
-{
-    let value: T = text
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::new(key, format!("`{text}` is not a whole number")))?;
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError::new(
-            key,
-            format!("{value} is outside {}..={}", range.start(), range.end()),
-        ))
-    }
-}
-
-fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
-    parse_duration(text).map_err(|m| ConfigError::new(key, m))
-}
-
-fn bounded_duration(key: &str, text: &str, max: Duration) -> Result<Duration, ConfigError> {
-    let value = duration(key, text)?;
-    if value > max {
-        return Err(ConfigError::new(
-            key,
-            format!(
-                "{} is over the {} maximum",
-                humantime::format_duration(value),
-                humantime::format_duration(max)
-            ),
-        ));
-    }
-    Ok(value)
-}
-
-fn boolean(key: &str, text: &str) -> Result<bool, ConfigError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        other => Err(ConfigError::new(
-            key,
-            format!("`{other}` is not true or false"),
-        )),
     }
 }
 
@@ -249,91 +192,6 @@ fn first_party_scopes(raw: Option<&OneOrMany>) -> Result<Vec<String>, ConfigErro
             format!("`{bad}` is not a scope token (RFC 6749 §3.3)"),
         )),
         None => Ok(scopes),
-    }
-}
-
-fn keys(
-    raw: &RawSettings,
-    db: &DatabaseUrl,
-    tokens: &TokenSettings,
-) -> Result<KeySettings, ConfigError> {
-    let k = &raw.keys;
-    let algorithm: Algorithm = k.algorithm.trim().parse().map_err(|_| {
-        ConfigError::new(
-            "keys.algorithm",
-            format!("`{}` is not supported; use ES256 or RS256", k.algorithm),
-        )
-    })?;
-    let rsa_bits: u32 = number("keys.rsa_bits", &k.rsa_bits, 0..=u32::MAX)?;
-    if ![2048, 3072, 4096].contains(&rsa_bits) {
-        return Err(ConfigError::new(
-            "keys.rsa_bits",
-            format!("{rsa_bits} is not 2048, 3072 or 4096"),
-        ));
-    }
-    let jwks_max_age = bounded_duration("keys.jwks_max_age", &k.jwks_max_age, MAX_JWKS_MAX_AGE)?;
-    let interval = duration("keys.rotation_interval", &k.rotation_interval)?;
-    // A faster period could never be honoured: each `next` key must be published
-    // for jwks_max_age before it signs.
-    let floor = jwks_max_age.max(tokens.access_ttl);
-    if !interval.is_zero() && interval < floor {
-        return Err(ConfigError::new(
-            "keys.rotation_interval",
-            format!(
-                "{} is shorter than {} (the larger of keys.jwks_max_age and tokens.access_ttl); use 0 to turn rotation off",
-                humantime::format_duration(interval),
-                humantime::format_duration(floor)
-            ),
-        ));
-    }
-    let reload_interval = bounded_duration(
-        "keys.reload_interval",
-        &k.reload_interval,
-        Duration::from_secs(10),
-    )?;
-    if reload_interval.is_zero() {
-        return Err(ConfigError::new(
-            "keys.reload_interval",
-            "must be more than 0",
-        ));
-    }
-    Ok(KeySettings {
-        algorithm,
-        rsa_bits,
-        kek: kek(k.kek.as_deref(), &k.kek_file, db)?,
-        rotation_interval: (!interval.is_zero()).then_some(interval),
-        jwks_max_age,
-        reload_interval,
-    })
-}
-
-fn kek(inline: Option<&str>, file: &str, db: &DatabaseUrl) -> Result<KekSetting, ConfigError> {
-    if let Some(text) = inline.filter(|t| !t.trim().is_empty()) {
-        return Kek::from_base64(text)
-            .map(KekSetting::Loaded)
-            .map_err(|m| ConfigError::new("keys.kek", m));
-    }
-    let path = PathBuf::from(file);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Kek::from_base64(&zeroize::Zeroizing::new(text))
-            .map(KekSetting::Loaded)
-            .map_err(|m| ConfigError::new("keys.kek_file", format!("{}: {m}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match db {
-            // Only the embedded default may invent its own KEK: replicas sharing
-            // PostgreSQL must all hold the same one, so it has to come from outside.
-            DatabaseUrl::Sqlite(_) => Ok(KekSetting::CreateAt(path)),
-            DatabaseUrl::Postgres(_) => Err(ConfigError::new(
-                "keys.kek_file",
-                format!(
-                    "{} does not exist; with PostgreSQL supply the key-encryption key (keys.kek_file or keys.kek)",
-                    path.display()
-                ),
-            )),
-        },
-        Err(e) => Err(ConfigError::new(
-            "keys.kek_file",
-            format!("cannot read {}: {e}", path.display()),
-        )),
     }
 }
 

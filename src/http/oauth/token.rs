@@ -1,0 +1,238 @@
+//! RFC 6749's token endpoint: the password, refresh-token and client-credentials
+//! grants.
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::{authenticated_client, no_store, omitted_if_empty};
+use crate::http::auth::{client_address, login_failure};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::responses::{Throttled, TooLarge, Unavailable};
+use crate::sessions::{AuthenticatedClient, LoginFailure, RefreshFailure, ScopeError, Session};
+use crate::state::AppState;
+use crate::tokens::{Grant, Subject};
+
+/// Read leniently, so a missing parameter gets an answer that names it; the document
+/// shows the stricter per-grant shapes of [`TokenRequest`].
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    grant_type: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    password: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    refresh_token: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    scope: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    client_id: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    client_secret: Option<String>,
+}
+
+/// A token request: one shape per grant (RFC 6749 §4.3, §6, §4.4). Client credentials
+/// go in HTTP Basic or, as `client_id` with `client_secret`, in the form.
+#[derive(utoipa::ToSchema)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+#[allow(dead_code)] // The document's description of TokenForm, never built.
+pub enum TokenRequest {
+    Password {
+        username: String,
+        password: String,
+        /// Space-separated scope tokens (RFC 6749 §3.3), at most 1024 bytes, each
+        /// registered for the client (without one: `tokens.first_party_scopes`).
+        #[schema(nullable = false)]
+        scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: String,
+        /// Narrows the new access token's scope to these of the family's scopes.
+        #[schema(nullable = false)]
+        scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+    ClientCredentials {
+        /// Space-separated scope tokens, each granted to the client; all of them when absent.
+        #[schema(nullable = false)]
+        scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    scope: String,
+}
+
+fn invalid_grant() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidGrant,
+        "the grant is invalid, expired or revoked",
+    )
+}
+
+fn invalid_scope(e: ScopeError) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidScope,
+        match e {
+            ScopeError::Malformed => "the scope is malformed",
+            ScopeError::NotAllowed => "a requested scope is not granted to this client",
+        },
+    )
+}
+
+#[utoipa::path(
+    tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("basic" = [])),
+    responses(
+        (status = 200, description = "RFC 6749 §5.1", body = TokenResponse),
+        (status = 400, description = "RFC 6749 §5.2", body = ErrorBody),
+        (status = 401, description = "invalid_client", body = ErrorBody),
+        TooLarge,
+        Throttled,
+        Unavailable,
+    )
+)]
+#[post("/oauth/token")]
+pub async fn token_endpoint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    let client = authenticated_client(
+        &state,
+        &req,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    match form.grant_type.as_deref() {
+        Some("password") => password_grant(&state, &req, form, client).await,
+        Some("refresh_token") => refresh_grant(&state, form, client).await,
+        Some("client_credentials") => client_credentials_grant(&state, form, client),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::UnsupportedGrantType,
+            "the grant type is not supported",
+        )),
+        None => Err(ApiError::bad_request("grant_type is required")),
+    }
+}
+
+async fn password_grant(
+    state: &AppState,
+    req: &HttpRequest,
+    form: TokenForm,
+    client: Option<AuthenticatedClient>,
+) -> Result<HttpResponse, ApiError> {
+    let (Some(username), Some(password)) = (form.username, form.password) else {
+        return Err(ApiError::bad_request("username and password are required"));
+    };
+    let scope = state
+        .sessions
+        .user_scope(client.as_ref(), form.scope.as_deref())
+        .map_err(invalid_scope)?;
+    let address = client_address(req);
+    let session = state
+        .sessions
+        .login(
+            &username,
+            password,
+            address.as_deref(),
+            client.as_ref(),
+            &scope,
+        )
+        .await
+        .map_err(|e| match e {
+            // RFC 6749 §5.2: a 400 here, where `/auth/login` answers 401.
+            LoginFailure::InvalidCredentials => invalid_grant(),
+            other => login_failure(other),
+        })?;
+    Ok(no_store(TokenResponse::from(session)))
+}
+
+async fn refresh_grant(
+    state: &AppState,
+    form: TokenForm,
+    client: Option<AuthenticatedClient>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = form
+        .refresh_token
+        .ok_or_else(|| ApiError::bad_request("refresh_token is required"))?;
+    let client_id = client.as_ref().map(|c| c.id.as_str());
+    match state
+        .sessions
+        .refresh(&presented, client_id, form.scope.as_deref())
+        .await
+    {
+        Ok(session) => Ok(no_store(TokenResponse::from(session))),
+        Err(RefreshFailure::Error(e)) => Err(e.into()),
+        Err(RefreshFailure::InvalidScope(e)) => Err(invalid_scope(e)),
+        Err(RefreshFailure::InvalidGrant | RefreshFailure::WrongClient) => Err(invalid_grant()),
+    }
+}
+
+fn client_credentials_grant(
+    state: &AppState,
+    form: TokenForm,
+    client: Option<AuthenticatedClient>,
+) -> Result<HttpResponse, ApiError> {
+    let client = client.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidClient,
+            "client authentication is required",
+        )
+    })?;
+    let scope = state
+        .sessions
+        .client_scope(&client, form.scope.as_deref())
+        .map_err(invalid_scope)?;
+    let issued = state.tokens.issue(
+        Subject {
+            sub: &client.id,
+            client_id: &client.id,
+            scope: &scope,
+            roles: None,
+            sid: None,
+        },
+        Grant::ClientCredentials,
+    )?;
+    Ok(no_store(TokenResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        refresh_token: None,
+        scope,
+    }))
+}
+
+impl From<Session> for TokenResponse {
+    fn from(session: Session) -> Self {
+        Self {
+            access_token: session.access.token,
+            token_type: "Bearer",
+            expires_in: session.access.expires_in,
+            refresh_token: Some(session.refresh.as_str().to_owned()),
+            scope: session.scope,
+        }
+    }
+}
