@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::login::LoginFailure;
 use super::throttle::{retry_after, Limit};
+use super::LoginFailure;
 use super::SessionService;
 use crate::storage::{Reservation, SharedStore, StoreError};
 

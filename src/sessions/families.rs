@@ -1,7 +1,10 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
-use super::scope::{narrow, ScopeError};
-use super::{RefreshToken, RevocationReason, SessionError, SessionService, FIRST_PARTY_CLIENT};
+use super::scope::narrow;
+use super::{
+    RefreshFailure, RefreshToken, RevocationReason, SessionError, SessionService,
+    FIRST_PARTY_CLIENT,
+};
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
 use crate::tokens::{random_id, Grant, IssuedToken, Subject};
 
@@ -12,36 +15,6 @@ pub struct Session {
     pub scope: String,
     /// Seconds the refresh cookie may live: what is left of the family.
     pub refresh_max_age: i64,
-}
-
-/// Why a refresh did not rotate.
-#[derive(Debug)]
-pub enum RefreshFailure {
-    /// Unknown, expired, spent (reuse: the family is now revoked) or of a dead family.
-    InvalidGrant,
-    /// The token belongs to another client.
-    WrongClient,
-    /// The requested scope is more than the family was granted; nothing was spent.
-    InvalidScope(ScopeError),
-    Error(SessionError),
-}
-
-impl From<SessionError> for RefreshFailure {
-    fn from(e: SessionError) -> Self {
-        Self::Error(e)
-    }
-}
-
-impl From<crate::storage::StoreError> for RefreshFailure {
-    fn from(e: crate::storage::StoreError) -> Self {
-        Self::Error(e.into())
-    }
-}
-
-impl From<crate::tokens::MintError> for RefreshFailure {
-    fn from(e: crate::tokens::MintError) -> Self {
-        Self::Error(e.into())
-    }
 }
 
 impl SessionService {

@@ -2,38 +2,10 @@
 
 use super::attempts::Ticket;
 use super::throttle::{account_subject, address_subject};
-use super::{AuthenticatedClient, Session, SessionError, SessionService, FIRST_PARTY_CLIENT};
+use super::{AuthenticatedClient, LoginFailure, Session, SessionService, FIRST_PARTY_CLIENT};
 use crate::domain::password::MAX_BYTES;
 use crate::domain::{Email, Password};
 use crate::storage::UserRow;
-
-/// Why a login did not start a session.
-#[derive(Debug)]
-pub enum LoginFailure {
-    /// Unknown user, wrong password or disabled account: one answer for all three.
-    InvalidCredentials,
-    /// Throttled: retry after this many seconds. No password was checked.
-    Throttled(u64),
-    Error(SessionError),
-}
-
-impl From<SessionError> for LoginFailure {
-    fn from(e: SessionError) -> Self {
-        Self::Error(e)
-    }
-}
-
-impl From<crate::storage::StoreError> for LoginFailure {
-    fn from(e: crate::storage::StoreError) -> Self {
-        Self::Error(e.into())
-    }
-}
-
-impl From<crate::tokens::MintError> for LoginFailure {
-    fn from(e: crate::tokens::MintError) -> Self {
-        Self::Error(e.into())
-    }
-}
 
 impl SessionService {
     /// Checks the password and starts a refresh family.

@@ -22,10 +22,9 @@ use std::sync::Arc;
 
 pub use crate::domain::RevocationReason;
 pub use clients::{AuthenticatedClient, ClientCredentials, ClientRegistration, NewClientSecret};
-pub use error::SessionError;
-pub use families::{RefreshFailure, Session};
+pub use error::{LoginFailure, RefreshFailure, SessionError};
+pub use families::Session;
 pub use introspect::{may_introspect, Introspection, IntrospectionRefusal};
-pub use login::LoginFailure;
 pub use passwords::PasswordHasher;
 pub use refresh_token::RefreshToken;
 pub use scope::ScopeError;
