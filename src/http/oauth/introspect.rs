@@ -30,13 +30,7 @@ pub async fn introspect(
     form: web::Form<TokenOnlyForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
-    let client = authenticated_client(
-        &state,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client = authenticated_client(&state, &req, form.credentials()).await?;
     // A bearer that is sent must be valid even when the client's credentials would do.
     let bearer = match bearer_token(&req) {
         Some(token) => Some(state.tokens.verify(token).await?),

@@ -24,13 +24,15 @@ fn omitted_if_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
     Ok(Option::<String>::deserialize(d)?.filter(|v| !v.is_empty()))
 }
 
-/// The client a request authenticates as, if it presents credentials; credentials
-/// that are presented must be right.
+/// `client_id` and `client_secret` of a form (RFC 6749 §2.3.1), each when sent.
+type FormCredentials<'a> = (Option<&'a str>, Option<&'a str>);
+
+/// The client a request authenticates as, in HTTP Basic or in the form, if it
+/// presents credentials; credentials that are presented must be right.
 async fn authenticated_client(
     state: &AppState,
     req: &HttpRequest,
-    id: Option<&str>,
-    secret: Option<&str>,
+    (id, secret): FormCredentials<'_>,
 ) -> Result<Option<AuthenticatedClient>, ApiError> {
     match presented_client(req.headers(), id, secret)? {
         Some(creds) => Ok(Some(state.sessions.authenticate_client(&creds).await?)),

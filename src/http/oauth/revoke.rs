@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{authenticated_client, omitted_if_empty};
+use super::{authenticated_client, omitted_if_empty, FormCredentials};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::responses::{Malformed, TooLarge, Unavailable};
 use crate::state::AppState;
@@ -46,13 +46,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     // Optional: holding the token is proof enough to kill it; bad credentials still fail.
-    authenticated_client(
-        &state,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    authenticated_client(&state, &req, form.credentials()).await?;
     let token = form.token()?;
     state
         .sessions
@@ -65,6 +59,10 @@ pub async fn revoke(
 }
 
 impl TokenOnlyForm {
+    pub(super) fn credentials(&self) -> FormCredentials<'_> {
+        (self.client_id.as_deref(), self.client_secret.as_deref())
+    }
+
     /// The `token` parameter, which both endpoints require.
     pub(super) fn token(&self) -> Result<String, ApiError> {
         self.token

@@ -4,7 +4,7 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{authenticated_client, no_store, omitted_if_empty};
+use super::{authenticated_client, no_store, omitted_if_empty, FormCredentials};
 use crate::http::auth::{client_address, login_failure};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::responses::{Throttled, TooLarge, Unavailable};
@@ -119,13 +119,7 @@ pub async fn token_endpoint(
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
-    let client = authenticated_client(
-        &state,
-        &req,
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client = authenticated_client(&state, &req, form.credentials()).await?;
     match form.grant_type.as_deref() {
         Some("password") => password_grant(&state, &req, form, client).await,
         Some("refresh_token") => refresh_grant(&state, form, client).await,
@@ -135,6 +129,12 @@ pub async fn token_endpoint(
             "the grant type is not supported",
         )),
         None => Err(ApiError::bad_request("grant_type is required")),
+    }
+}
+
+impl TokenForm {
+    fn credentials(&self) -> FormCredentials<'_> {
+        (self.client_id.as_deref(), self.client_secret.as_deref())
     }
 }
 
