@@ -1,5 +1,8 @@
 //! Typed, layered settings: built-in defaults, then an optional TOML file, then
 //! `TESSERA__SECTION__KEY` environment variables, later sources winning.
+//!
+//! Owns: reading and validating every setting into typed values. May import:
+//! `domain`, `secret` (scripts/check-layers.py holds the order of all modules).
 
 mod duration;
 mod raw;

@@ -1,5 +1,9 @@
-//! Values parsed at the boundary: once constructed they are known to be valid. A leaf:
-//! imports nothing of tessera's but `secret`.
+//! Values parsed at the boundary: once constructed they are known to be valid, and
+//! the value types the other modules share (algorithms, key states, the KEK, label
+//! values of metrics).
+//!
+//! Owns: parsing and the invariants of these values. May import: `secret` only; every
+//! other module may import it.
 
 mod algorithm;
 mod email;

@@ -1,5 +1,10 @@
 //! The public listener's routes, one file per resource, and the request-level
 //! policies they share: body limit, JSON errors for every framework failure.
+//!
+//! Owns: parsing requests into the services' arguments and mapping their answers
+//! and errors (`error_mapping.rs`) to HTTP. Holds no rule and no SQL, and never
+//! reaches the store. May import: `state`, `sessions`, `tokens`, `keys`, `storage`
+//! (its error, to map it), `metrics`, `config`, `domain`, `clock`.
 
 pub mod admin_guard;
 mod admin_keys;

@@ -1,4 +1,9 @@
-//! Signing keys: generation, sealing at rest, lifecycle, the in-memory key ring and JWKS.
+//! Signing keys: generation, lifecycle (`lifecycle.rs` decides, the store applies),
+//! the in-memory key ring and the JWKS bytes.
+//!
+//! Owns: which keys exist, which one signs, and what is published. May import:
+//! `storage`, `metrics`, `domain` (the KEK that seals keys at rest is there), `clock`,
+//! `secret`.
 
 mod jws_header;
 mod keyring;

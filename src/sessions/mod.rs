@@ -1,5 +1,10 @@
 //! Users, clients and refresh families: logins, rotation with reuse detection,
 //! revocation, introspection, throttling and housekeeping.
+//!
+//! Owns: the rules of sessions, as pure functions where they can be (`scope.rs`,
+//! `throttle.rs`, `introspect.rs`'s `may_introspect`), and the services that apply
+//! them through the store. Answers its own errors (`error.rs`). May import: `tokens`,
+//! `storage`, `metrics`, `config`, `domain`, `clock`.
 
 mod attempts;
 mod clients;

@@ -1,4 +1,8 @@
-//! Access tokens (compact JWS) and refresh tokens (opaque random strings).
+//! Access tokens (compact JWS, RFC 9068): claims, minting with the current key,
+//! verification against the key ring and the revocation state.
+//!
+//! Owns: what a valid access token is. May import: `keys`, `storage`, `metrics`,
+//! `domain`, `clock`.
 
 mod claims;
 mod mint;
