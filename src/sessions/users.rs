@@ -84,13 +84,7 @@ impl SessionService {
             .store
             .revoke_user_sessions(id, self.clock.unix())
             .await?;
-        if found {
-            self.metrics
-                .families_revoked
-                .with_label_values(&[RevocationReason::RevokeSessions.as_str()])
-                .inc();
-        }
-        Ok(found)
+        Ok(self.counted(found, RevocationReason::RevokeSessions))
     }
 
     /// Disables the account: no more logins or refreshes, and its tokens stop working.
@@ -99,13 +93,18 @@ impl SessionService {
             return Ok(false);
         }
         let found = self.store.disable_user(id, self.clock.unix()).await?;
+        Ok(self.counted(found, RevocationReason::UserDisabled))
+    }
+
+    /// Counts a revocation of the user's families when `found` says there was a user.
+    fn counted(&self, found: bool, reason: RevocationReason) -> bool {
         if found {
             self.metrics
                 .families_revoked
-                .with_label_values(&[RevocationReason::UserDisabled.as_str()])
+                .with_label_values(&[reason.as_str()])
                 .inc();
         }
-        Ok(found)
+        found
     }
 
     /// Creates the configured admin unless that e-mail already exists.
