@@ -79,7 +79,7 @@ fn assert_413(outcome: &Outcome, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_megabyte_bodies_get_413_without_being_buffered() {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let client = server.client();
     let admin = server.login(&client).await.unwrap();
     let baseline = server.rss();

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 
 use crate::raw::{exchange, head, Body, Outcome};
-use crate::server::{mib, Server};
+use crate::server::mib;
 
 const WAIT: Duration = Duration::from_secs(20);
 const CONCURRENT: usize = 50;
@@ -24,7 +24,7 @@ fn assert_status(outcome: &Outcome, status: u16, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_heads_get_431_and_the_server_keeps_serving() {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let client = server.client();
     let addr = server.addr();
     println!("headers: baseline {}", server.rss());
