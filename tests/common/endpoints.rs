@@ -66,7 +66,8 @@ impl TestApp {
         basic: Option<(&str, &str)>,
         bearer: Option<&str>,
     ) -> Response {
-        self.oauth_form(paths::INTROSPECT, form, basic, bearer).await
+        self.oauth_form(paths::INTROSPECT, form, basic, bearer)
+            .await
     }
 }
 

@@ -150,8 +150,7 @@ impl TesseraCommand {
                         let _ = tx.send(port);
                     }
                 }
-                if echo_errors && line.contains("\"ERROR\"") && !line.contains("actix_http::h1")
-                {
+                if echo_errors && line.contains("\"ERROR\"") && !line.contains("actix_http::h1") {
                     eprintln!("server: {line}");
                 }
                 let mut tail = keep.lock().unwrap();

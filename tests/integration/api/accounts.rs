@@ -17,14 +17,12 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 async fn password_grant(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    app.oauth_form(
-        "/oauth/token",
+    app.token(
         &[
             ("grant_type", "password"),
             ("username", email),
             ("password", password),
         ],
-        None,
         None,
     )
     .await
@@ -37,15 +35,15 @@ both_engines! {
         let session: Value = password_grant(&app, "carol@example.com", "carol-password-1").await.json().await.unwrap();
         let access = session["access_token"].as_str().unwrap();
         let refresh = session["refresh_token"].as_str().unwrap();
-        assert_eq!(app.get_with_token("/auth/me", access).await.status(), StatusCode::OK);
+        assert_eq!(app.me(access).await.status(), StatusCode::OK);
 
         let admin = app.admin_token().await;
-        let res = app.client.post(app.url(&format!("/admin/users/{id}/disable"))).bearer_auth(&admin).send().await.unwrap();
+        let res = app.client.post(app.url(&paths::admin_user_action(id, "disable"))).bearer_auth(&admin).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.json::<Value>().await.unwrap()["disabled"], true);
 
-        assert_eq!(app.get_with_token("/auth/me", access).await.status(), StatusCode::UNAUTHORIZED);
-        let refreshed = app.oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", refresh)], None, None).await;
+        assert_eq!(app.me(access).await.status(), StatusCode::UNAUTHORIZED);
+        let refreshed = app.token(&[("grant_type", "refresh_token"), ("refresh_token", refresh)], None).await;
         assert_eq!(refreshed.status(), StatusCode::BAD_REQUEST);
         let wrong = password_grant(&app, "carol@example.com", "not-her-password").await;
         let disabled = password_grant(&app, "carol@example.com", "carol-password-1").await;
@@ -59,7 +57,7 @@ both_engines! {
         app.create_user("dave@example.com", "dave-password-12", &[]).await;
         let session: Value = password_grant(&app, "dave@example.com", "dave-password-12").await.json().await.unwrap();
         let access = session["access_token"].as_str().unwrap();
-        app.oauth_form("/oauth/revoke", &[("token", access), ("token_type_hint", "access_token")], None, None).await;
+        app.revoke(&[("token", access), ("token_type_hint", "access_token")], None, None).await;
         assert_eq!(count(&app, "access_denylist").await, 1);
         let families = count(&app, "refresh_families").await;
         assert_eq!(families, 2, "the admin's login and dave's");

@@ -56,7 +56,7 @@ async fn browser_login(app: &TestApp, email: &str, password: &str) -> Browser {
 
 /// POST /auth/refresh from the browser: the jar sends the cookies, the script the header.
 async fn refresh_from_jar(app: &TestApp, browser: &Browser, csrf_header: Option<&str>) -> Response {
-    let mut req = browser.client.post(app.url("/auth/refresh"));
+    let mut req = browser.client.post(app.url(paths::REFRESH));
     if let Some(csrf) = csrf_header {
         req = req.header("X-CSRF-Token", csrf);
     }
@@ -64,7 +64,7 @@ async fn refresh_from_jar(app: &TestApp, browser: &Browser, csrf_header: Option<
 }
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get_with_token("/auth/me", token).await.status()
+    app.me(token).await.status()
 }
 
 async fn assert_json_error(res: Response, status: StatusCode) -> Value {
@@ -127,7 +127,7 @@ both_engines! {
         let user = app.create_user(EMAIL, PASSWORD, &["reader", "writer"]).await;
         let browser = browser_login(&app, EMAIL, PASSWORD).await;
 
-        let res = app.get_with_token("/auth/me", &browser.access).await;
+        let res = app.me(&browser.access).await;
         assert_eq!(res.status(), StatusCode::OK);
         let me: Value = res.json().await.unwrap();
         assert_eq!(me["sub"], user["id"]);
@@ -135,10 +135,10 @@ both_engines! {
         assert_eq!(me["roles"], json!(["reader", "writer"]));
         assert!(me.get("password_hash").is_none());
 
-        let anonymous = app.get("/auth/me").await;
+        let anonymous = app.get(paths::ME).await;
         assert!(anonymous.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
         assert_json_error(anonymous, StatusCode::UNAUTHORIZED).await;
-        let garbage = app.get_with_token("/auth/me", "not.a.token").await;
+        let garbage = app.me("not.a.token").await;
         assert!(garbage.headers()["www-authenticate"].to_str().unwrap().contains("error="));
         assert_json_error(garbage, StatusCode::UNAUTHORIZED).await;
     }
@@ -159,7 +159,7 @@ both_engines! {
 
         // A cross-site attacker cannot read the CSRF cookie: a header with no cookie to match fails too.
         let forged = TestApp::fresh_client()
-            .post(app.url("/auth/refresh"))
+            .post(app.url(paths::REFRESH))
             .header("Cookie", format!("tessera_refresh={}", browser.refresh))
             .header("X-CSRF-Token", &browser.csrf)
             .send()
@@ -191,7 +191,7 @@ both_engines! {
         let access = body["access_token"].as_str().unwrap();
         assert_ne!(access, browser.access);
 
-        let me = app.get_with_token("/auth/me", access).await;
+        let me = app.me(access).await;
         assert_eq!(me.status(), StatusCode::OK);
         assert_eq!(me.json::<Value>().await.unwrap()["sub"], user["id"]);
 
@@ -210,7 +210,7 @@ both_engines! {
 
         let res = browser
             .client
-            .post(app.url("/auth/logout"))
+            .post(app.url(paths::LOGOUT))
             .bearer_auth(&browser.access)
             .header("X-CSRF-Token", &browser.csrf)
             .send()
@@ -299,7 +299,7 @@ both_engines! {
         assert_json_error(right, StatusCode::TOO_MANY_REQUESTS).await;
 
         let grant = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None, None)
+            .token(&[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None)
             .await;
         assert_eq!(grant.status(), StatusCode::TOO_MANY_REQUESTS, "the password grant shares the address limit");
 
@@ -314,7 +314,7 @@ both_engines! {
     async fn a_malformed_json_body_gets_a_json_400(app) {
         let broken = app
             .client
-            .post(app.url("/auth/login"))
+            .post(app.url(paths::LOGIN))
             .header("Content-Type", "application/json")
             .body("{\"email\": \"alice@example.com\", ")
             .send()
@@ -322,7 +322,7 @@ both_engines! {
             .unwrap();
         assert_eq!(assert_json_error(broken, StatusCode::BAD_REQUEST).await["error"], "invalid_request");
 
-        let missing_field = app.post_json("/auth/login", None, &json!({"email": EMAIL})).await;
+        let missing_field = app.post_json(paths::LOGIN, None, &json!({"email": EMAIL})).await;
         assert_eq!(assert_json_error(missing_field, StatusCode::BAD_REQUEST).await["error"], "invalid_request");
     }
 }

@@ -55,13 +55,13 @@ async fn assert_invalid_grant(res: Response, status: StatusCode) {
 }
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get_with_token("/auth/me", token).await.status()
+    app.me(token).await.status()
 }
 
 async fn introspect(app: &TestApp, token: &str) -> Value {
     let admin = app.admin_token().await;
     let res = app
-        .oauth_form("/oauth/introspect", &[("token", token)], None, Some(&admin))
+        .introspect(&[("token", token)], None, Some(&admin))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
@@ -94,7 +94,7 @@ both_engines! {
         assert_eq!(me_status(&app, &session.access).await, StatusCode::OK);
 
         let logout = TestApp::fresh_client()
-            .post(app.url("/auth/logout"))
+            .post(app.url(paths::LOGOUT))
             .header("Cookie", format!("tessera_refresh={}; tessera_csrf={}", session.refresh, session.csrf))
             .header("X-CSRF-Token", &session.csrf)
             .bearer_auth(&session.access)
@@ -205,7 +205,7 @@ both_engines! {
     async fn of_ten_concurrent_refreshes_of_one_token_exactly_one_succeeds(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
         let res = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None, None)
+            .token(&[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None)
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let token: Value = res.json().await.unwrap();
@@ -217,7 +217,7 @@ both_engines! {
             let app = &app;
             async move {
                 let res = app
-                    .oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)], None, None)
+                    .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)], None)
                     .await;
                 let status = res.status();
                 let body: Value = res.json().await.unwrap();
@@ -242,7 +242,7 @@ both_engines! {
         let id = user["id"].as_str().unwrap();
         let browser = login(&app).await;
         let res = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None, None)
+            .token(&[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None)
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let api: Value = res.json().await.unwrap();
@@ -253,7 +253,7 @@ both_engines! {
 
         app.clock.advance(1);
         let admin = app.admin_token().await;
-        let revoked = app.post_json(&format!("/admin/users/{id}/revoke-sessions"), Some(&admin), &json!({})).await;
+        let revoked = app.admin_revoke_sessions(id, &admin).await;
         assert_eq!(revoked.status(), StatusCode::OK);
 
         assert_eq!(me_status(&app, &browser.access).await, StatusCode::UNAUTHORIZED);
@@ -261,7 +261,7 @@ both_engines! {
         assert_eq!(introspect(&app, api_access).await, json!({"active": false}));
         assert_invalid_grant(refresh(&app, &browser.refresh, &browser.csrf).await, StatusCode::UNAUTHORIZED).await;
         let api_refreshed = app
-            .oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", api_refresh)], None, None)
+            .token(&[("grant_type", "refresh_token"), ("refresh_token", api_refresh)], None)
             .await;
         assert_invalid_grant(api_refreshed, StatusCode::BAD_REQUEST).await;
 

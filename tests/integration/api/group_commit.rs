@@ -26,11 +26,7 @@ type ClientCredentials = (String, String);
 async fn create_client(app: &TestApp) -> ClientCredentials {
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/admin/clients",
-            Some(&admin),
-            &json!({"name": "mobile", "scopes": []}),
-        )
+        .admin_create_client(Some(&admin), &json!({"name": "mobile", "scopes": []}))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let body: Value = res.json().await.unwrap();
@@ -47,15 +43,13 @@ fn basic(client: Option<&ClientCredentials>) -> Option<(&str, &str)> {
 /// A new family's first refresh token (bound to `client` when given).
 async fn log_in(app: &TestApp, client: Option<&ClientCredentials>) -> String {
     let res = app
-        .oauth_form(
-            "/oauth/token",
+        .token(
             &[
                 ("grant_type", "password"),
                 ("username", EMAIL),
                 ("password", PASSWORD),
             ],
             basic(client),
-            None,
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -70,11 +64,9 @@ async fn refresh(
     client: Option<&ClientCredentials>,
 ) -> (StatusCode, Value) {
     let res = app
-        .oauth_form(
-            "/oauth/token",
+        .token(
             &[("grant_type", "refresh_token"), ("refresh_token", token)],
             basic(client),
-            None,
         )
         .await;
     (res.status(), res.json().await.unwrap())
@@ -117,9 +109,7 @@ fn unknown_token() -> String {
 /// A refresh token whose family was revoked.
 async fn dead_token(app: &TestApp) -> String {
     let token = log_in(app, None).await;
-    let res = app
-        .oauth_form("/oauth/revoke", &[("token", &token)], None, None)
-        .await;
+    let res = app.revoke(&[("token", &token)], None, None).await;
     assert_eq!(res.status(), StatusCode::OK);
     token
 }

@@ -8,8 +8,8 @@ use crate::common::*;
 
 both_engines! {
     async fn health_and_readiness_answer(app) {
-        assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
-        let res = app.get("/readyz").await;
+        assert_eq!(app.healthz().await.status(), StatusCode::OK);
+        let res = app.readyz().await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.json::<Value>().await.unwrap()["status"], "ready");
     }
@@ -21,21 +21,21 @@ both_engines! {
         let token = app.admin_token().await;
         let again = spawn_on(app.db.clone(), app.engine, &[], app.clock.clone()).await;
         assert_eq!(again.jwks().await, before, "same kids published after a restart");
-        assert_eq!(again.get_with_token("/auth/me", &token).await.status(), StatusCode::OK, "old tokens still verify");
+        assert_eq!(again.me(&token).await.status(), StatusCode::OK, "old tokens still verify");
     }
 }
 
 both_engines! {
     async fn bad_request_bodies_get_json_errors(app) {
         let cases: Vec<(reqwest::RequestBuilder, StatusCode)> = vec![
-            (app.client.post(app.url("/auth/login")).header("content-type", "application/json").body("{not json"), StatusCode::BAD_REQUEST),
-            (app.client.post(app.url("/auth/login")).json(&json!({"email": 5})), StatusCode::BAD_REQUEST),
-            (app.client.post(app.url("/auth/login")).header("content-type", "text/plain").body("x"), StatusCode::BAD_REQUEST),
-            (app.client.post(app.url("/auth/login")).json(&json!({"email": "a@b.c", "password": "x".repeat(100 * 1024)})), StatusCode::PAYLOAD_TOO_LARGE),
-            (app.client.post(app.url("/oauth/token")).header("content-type", "application/x-www-form-urlencoded").body("x".repeat(100 * 1024)), StatusCode::PAYLOAD_TOO_LARGE),
+            (app.client.post(app.url(paths::LOGIN)).header("content-type", "application/json").body("{not json"), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url(paths::LOGIN)).json(&json!({"email": 5})), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url(paths::LOGIN)).header("content-type", "text/plain").body("x"), StatusCode::BAD_REQUEST),
+            (app.client.post(app.url(paths::LOGIN)).json(&json!({"email": "a@b.c", "password": "x".repeat(100 * 1024)})), StatusCode::PAYLOAD_TOO_LARGE),
+            (app.client.post(app.url(paths::TOKEN)).header("content-type", "application/x-www-form-urlencoded").body("x".repeat(100 * 1024)), StatusCode::PAYLOAD_TOO_LARGE),
             (app.client.get(app.url("/no/such/route")), StatusCode::NOT_FOUND),
-            (app.client.delete(app.url("/healthz")), StatusCode::METHOD_NOT_ALLOWED),
-            (app.client.get(app.url("/admin/users/x")), StatusCode::UNAUTHORIZED),
+            (app.client.delete(app.url(paths::HEALTHZ)), StatusCode::METHOD_NOT_ALLOWED),
+            (app.client.get(app.url(&paths::admin_user("x"))), StatusCode::UNAUTHORIZED),
         ];
         for (req, status) in cases {
             let res = req.send().await.unwrap();
@@ -49,7 +49,7 @@ both_engines! {
 
 both_engines! {
     async fn unauthorized_answers_carry_a_bearer_challenge(app) {
-        let res = app.get_with_token("/auth/me", "not-a-token").await;
+        let res = app.me("not-a-token").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         let challenge = res.headers()["www-authenticate"].to_str().unwrap().to_owned();
         assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
@@ -62,7 +62,7 @@ both_engines! {
         app.app.db.pool.close().await;
         app.app.db.writer.close().await;
 
-        let ready = app.get("/readyz").await;
+        let ready = app.readyz().await;
         assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
         let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -70,11 +70,11 @@ both_engines! {
         let body: Value = login.json().await.unwrap();
         assert_eq!(body["error"], "temporarily_unavailable");
 
-        let served = app.get("/.well-known/jwks.json").await;
+        let served = app.jwks_response().await;
         assert_eq!(served.status(), StatusCode::OK, "the JWKS is served from memory");
         assert_eq!(served.json::<Value>().await.unwrap(), jwks);
-        assert_eq!(app.get("/.well-known/openid-configuration").await.status(), StatusCode::OK);
-        assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the process still runs");
+        assert_eq!(app.get(paths::OPENID_CONFIGURATION).await.status(), StatusCode::OK);
+        assert_eq!(app.healthz().await.status(), StatusCode::OK, "the process still runs");
     }
 }
 
@@ -118,10 +118,7 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
             "temporarily_unavailable"
         );
     }
-    assert_eq!(
-        app.get("/readyz").await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(app.readyz().await.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     set_read_only(false).await;
     let mut recovered = false;
@@ -144,7 +141,7 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
     // Readiness shares one probe for up to a second: the 503 above may still answer.
     let mut ready = false;
     for _ in 0..30 {
-        if app.get("/readyz").await.status() == StatusCode::OK {
+        if app.readyz().await.status() == StatusCode::OK {
             ready = true;
             break;
         }
@@ -155,7 +152,7 @@ async fn a_read_only_postgres_answers_503_and_recovers() {
 
 both_engines! {
     async fn head_answers_with_the_headers_of_get_and_no_body(app) {
-        for path in ["/.well-known/jwks.json", "/healthz", "/.well-known/openid-configuration"] {
+        for path in [paths::JWKS, paths::HEALTHZ, paths::OPENID_CONFIGURATION] {
             let get = app.get(path).await;
             let head = app.client.head(app.url(path)).send().await.unwrap();
             assert_eq!(head.status(), StatusCode::OK, "{path}");
@@ -165,10 +162,10 @@ both_engines! {
             assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
         }
         // HEAD is GET without the body: not a way into a POST-only resource.
-        let res = app.client.head(app.url("/auth/login")).send().await.unwrap();
+        let res = app.client.head(app.url(paths::LOGIN)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(res.headers()["allow"], "POST");
-        let res = app.client.delete(app.url("/healthz")).send().await.unwrap();
+        let res = app.client.delete(app.url(paths::HEALTHZ)).send().await.unwrap();
         assert_eq!(res.headers()["allow"], "GET, HEAD");
     }
 }
@@ -191,8 +188,8 @@ both_engines! {
     async fn a_readiness_flood_shares_one_write_probe(app) {
         let version = keyset_version(&app).await;
         let before = probes_so_far(&app).await;
-        let gets = (0..50).map(|_| async { app.get("/readyz").await.status() });
-        let heads = (0..50).map(|_| async { app.client.head(app.url("/readyz")).send().await.unwrap().status() });
+        let gets = (0..50).map(|_| async { app.readyz().await.status() });
+        let heads = (0..50).map(|_| async { app.client.head(app.url(paths::READYZ)).send().await.unwrap().status() });
         let (gets, heads) = tokio::join!(futures_util::future::join_all(gets), futures_util::future::join_all(heads));
         for status in gets.iter().chain(&heads) {
             assert_eq!(*status, StatusCode::OK);
@@ -204,18 +201,18 @@ both_engines! {
         // A result answers for one second, not for ever.
         tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
         let before = probes_so_far(&app).await;
-        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        assert_eq!(app.readyz().await.status(), StatusCode::OK);
         assert_eq!(probes_so_far(&app).await, before + 1, "a stale result is probed again");
     }
 }
 
 both_engines! {
     async fn without_a_signing_key_readyz_fails(app) {
-        assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+        assert_eq!(app.readyz().await.status(), StatusCode::OK);
         for sql in ["DELETE FROM signing_keys", "UPDATE keyset_version SET version = version + 1 WHERE id = 1"] {
             sqlx::query(sql).execute(&app.app.db.writer).await.unwrap();
         }
         app.app.keys.reload().await.unwrap();
-        assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE, "no key to sign with, however fresh the database probe");
+        assert_eq!(app.readyz().await.status(), StatusCode::SERVICE_UNAVAILABLE, "no key to sign with, however fresh the database probe");
     }
 }

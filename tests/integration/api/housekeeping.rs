@@ -54,7 +54,7 @@ async fn refresh(app: &TestApp, s: &Session) -> Response {
 /// is not denylisted, so only the family can tell that it is dead.
 async fn logout_by_cookie(app: &TestApp, s: &Session) {
     let res = TestApp::fresh_client()
-        .post(app.url("/auth/logout"))
+        .post(app.url(paths::LOGOUT))
         .header(
             "Cookie",
             format!("tessera_refresh={}; tessera_csrf={}", s.refresh, s.csrf),
@@ -67,13 +67,13 @@ async fn logout_by_cookie(app: &TestApp, s: &Session) {
 }
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get_with_token("/auth/me", token).await.status()
+    app.me(token).await.status()
 }
 
 async fn introspect(app: &TestApp, token: &str) -> Value {
     let admin = app.admin_token().await;
     let res = app
-        .oauth_form("/oauth/introspect", &[("token", token)], None, Some(&admin))
+        .introspect(&[("token", token)], None, Some(&admin))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
@@ -155,13 +155,13 @@ both_engines! {
         let app = respawn(app, SHORT_FAMILY).await;
         let admin = login_as(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let sid = sid_of(&admin.access);
-        assert_eq!(app.get_with_token("/admin/keys", &admin.access).await.status(), StatusCode::OK);
+        assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::OK);
         logout_by_cookie(&app, &admin).await;
-        assert_eq!(app.get_with_token("/admin/keys", &admin.access).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::UNAUTHORIZED);
 
         app.clock.advance(FAMILY_TTL + 5);
         app.app.sessions.purge_expired().await.unwrap();
-        assert_eq!(app.get_with_token("/admin/keys", &admin.access).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(introspect(&app, &admin.access).await, json!({"active": false}));
 
         // Even with the row gone (by any means), the token stays dead.
@@ -170,8 +170,8 @@ both_engines! {
             .execute(&app.app.db.pool)
             .await
             .unwrap();
-        assert_eq!(app.get_with_token("/admin/keys", &admin.access).await.status(), StatusCode::UNAUTHORIZED);
-        let users = app.post_json("/admin/users", Some(&admin.access), &json!({"email": "x@example.com", "password": "x-password-1234"})).await;
+        assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::UNAUTHORIZED);
+        let users = app.admin_create_user(Some(&admin.access), &json!({"email": "x@example.com", "password": "x-password-1234"})).await;
         assert_eq!(users.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(introspect(&app, &admin.access).await, json!({"active": false}));
     }

@@ -32,7 +32,7 @@ fn kid_of(token: &str) -> String {
 async fn rotate(app: &TestApp, admin: &str, body: Option<Value>) -> reqwest::Response {
     let mut req = app
         .client
-        .post(app.url("/admin/keys/rotate"))
+        .post(app.url(paths::ADMIN_KEYS_ROTATE))
         .bearer_auth(admin);
     if let Some(body) = body {
         req = req.json(&body);
@@ -129,29 +129,29 @@ both_engines! {
         let admin = app.admin_token().await;
         let current = app.kid_in_state(&admin, "current").await;
         let next = app.kid_in_state(&admin, "next").await;
-        let res = app.client.post(app.url(&format!("/admin/keys/{current}/revoke"))).bearer_auth(&admin).send().await.unwrap();
+        let res = app.client.post(app.url(&paths::admin_key_revoke(&current))).bearer_auth(&admin).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
 
         assert!(!published_kids(&app.jwks().await).contains(&current), "gone from the JWKS at once");
-        assert_eq!(app.get_with_token("/auth/me", &admin).await.status(), StatusCode::UNAUTHORIZED, "its tokens die");
+        assert_eq!(app.me(&admin).await.status(), StatusCode::UNAUTHORIZED, "its tokens die");
         let fresh = app.admin_token().await;
         assert_eq!(kid_of(&fresh), next, "next signs at once");
         let keys = app.admin_keys(&fresh).await;
         assert_eq!(keys.iter().filter(|k| k["state"] == "next").count(), 1, "a new next is published");
         assert_eq!(keys.iter().find(|k| k["kid"] == current.as_str()).unwrap()["state"], "revoked");
 
-        let unknown = app.client.post(app.url("/admin/keys/no-such-kid/revoke")).bearer_auth(&fresh).send().await.unwrap();
+        let unknown = app.client.post(app.url(&paths::admin_key_revoke("no-such-kid"))).bearer_auth(&fresh).send().await.unwrap();
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     }
 }
 
 both_engines! {
     async fn admin_endpoints_need_an_admin_bearer(app) {
-        assert_eq!(app.get("/admin/keys").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(app.get(paths::ADMIN_KEYS).await.status(), StatusCode::UNAUTHORIZED);
         app.create_user("user@example.com", "user-password-123", &[]).await;
         let res = app.login_with(&TestApp::fresh_client(), "user@example.com", "user-password-123").await;
         let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
-        let res = app.get_with_token("/admin/keys", &token).await;
+        let res = app.admin_keys_response(&token).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert_eq!(res.json::<Value>().await.unwrap()["error"], "insufficient_scope");
     }

@@ -105,7 +105,7 @@ both_engines! {
             let status = raw_request(&app, method).await;
             assert!(status.starts_with("HTTP/1.1 4"), "{} answered: {status}", &method[..5]);
         }
-        assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+        assert_eq!(app.healthz().await.status(), StatusCode::OK);
         let scrape = scrape(&app).await;
         assert!(!scrape.contains("FOOA1"), "no raw method in a label");
         assert!(!scrape.contains("XXXXXXXX"), "no raw 2,000-character method in a label");
@@ -151,19 +151,19 @@ both_engines! {
         let admin = app.admin_token().await;
         app.login(ADMIN_EMAIL, "wrong-password-123").await;
         let login = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)], None, None)
+            .token(&[("grant_type", "password"), ("username", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)], None)
             .await;
         let first = login.json::<Value>().await.unwrap()["refresh_token"].as_str().unwrap().to_owned();
         let refresh = |token: String| {
             let app = &app;
-            async move { app.oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", &token)], None, None).await }
+            async move { app.token(&[("grant_type", "refresh_token"), ("refresh_token", &token)], None).await }
         };
         assert_eq!(refresh(first.clone()).await.status(), StatusCode::OK);
         assert_eq!(refresh(first).await.status(), StatusCode::BAD_REQUEST, "reuse");
         app.clock.advance(app.app.keys.policy().publication_wait());
-        let rotated = app.client.post(app.url("/admin/keys/rotate")).bearer_auth(&admin).send().await.unwrap();
+        let rotated = app.client.post(app.url(paths::ADMIN_KEYS_ROTATE)).bearer_auth(&admin).send().await.unwrap();
         assert_eq!(rotated.status(), StatusCode::OK);
-        app.get("/admin/users/12345").await;
+        app.get(&paths::admin_user("12345")).await;
 
         let scrape = scrape(&app).await;
         for family in FAMILIES {

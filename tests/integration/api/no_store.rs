@@ -21,22 +21,22 @@ both_engines! {
         let c = &app.client;
 
         let cases: Vec<(&str, reqwest::RequestBuilder, StatusCode)> = vec![
-            ("login", c.post(app.url("/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})), StatusCode::OK),
-            ("login, wrong password", c.post(app.url("/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": "wrong-password-123"})), StatusCode::UNAUTHORIZED),
-            ("refresh", TestApp::fresh_client().post(app.url("/auth/refresh")).header("Cookie", format!("tessera_refresh={refresh}; tessera_csrf={csrf}")).header("X-CSRF-Token", &csrf), StatusCode::OK),
-            ("refresh, spent token", TestApp::fresh_client().post(app.url("/auth/refresh")).header("Cookie", format!("tessera_refresh={refresh}; tessera_csrf={csrf}")).header("X-CSRF-Token", &csrf), StatusCode::UNAUTHORIZED),
-            ("me", c.get(app.url("/auth/me")).bearer_auth(&admin), StatusCode::OK),
-            ("me, bad token", c.get(app.url("/auth/me")).bearer_auth("not-a-token"), StatusCode::UNAUTHORIZED),
-            ("create user", c.post(app.url("/admin/users")).bearer_auth(&admin).json(&json!({"email": "other@example.com", "password": "other-password-123", "roles": []})), StatusCode::CREATED),
-            ("create user, taken", c.post(app.url("/admin/users")).bearer_auth(&admin).json(&json!({"email": "other@example.com", "password": "other-password-123", "roles": []})), StatusCode::CONFLICT),
-            ("get user", c.get(app.url(&format!("/admin/users/{id}"))).bearer_auth(&admin), StatusCode::OK),
-            ("get user, unknown", c.get(app.url("/admin/users/nobody")).bearer_auth(&admin), StatusCode::NOT_FOUND),
-            ("introspect", c.post(app.url("/oauth/introspect")).bearer_auth(&admin).form(&[("token", access.as_str())]), StatusCode::OK),
-            ("revoke sessions", c.post(app.url(&format!("/admin/users/{id}/revoke-sessions"))).bearer_auth(&admin), StatusCode::OK),
-            ("disable user", c.post(app.url(&format!("/admin/users/{id}/disable"))).bearer_auth(&admin), StatusCode::OK),
-            ("create client", c.post(app.url("/admin/clients")).bearer_auth(&admin).json(&json!({"name": "cache test", "scopes": ["read"]})), StatusCode::CREATED),
-            ("token, password grant", TestApp::fresh_client().post(app.url("/oauth/token")).form(&password_grant), StatusCode::OK),
-            ("token, bad grant", TestApp::fresh_client().post(app.url("/oauth/token")).form(&[("grant_type", "refresh_token"), ("refresh_token", "junk")]), StatusCode::BAD_REQUEST),
+            ("login", c.post(app.url(paths::LOGIN)).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})), StatusCode::OK),
+            ("login, wrong password", c.post(app.url(paths::LOGIN)).json(&json!({"email": ADMIN_EMAIL, "password": "wrong-password-123"})), StatusCode::UNAUTHORIZED),
+            ("refresh", TestApp::fresh_client().post(app.url(paths::REFRESH)).header("Cookie", format!("tessera_refresh={refresh}; tessera_csrf={csrf}")).header("X-CSRF-Token", &csrf), StatusCode::OK),
+            ("refresh, spent token", TestApp::fresh_client().post(app.url(paths::REFRESH)).header("Cookie", format!("tessera_refresh={refresh}; tessera_csrf={csrf}")).header("X-CSRF-Token", &csrf), StatusCode::UNAUTHORIZED),
+            ("me", c.get(app.url(paths::ME)).bearer_auth(&admin), StatusCode::OK),
+            ("me, bad token", c.get(app.url(paths::ME)).bearer_auth("not-a-token"), StatusCode::UNAUTHORIZED),
+            ("create user", c.post(app.url(paths::ADMIN_USERS)).bearer_auth(&admin).json(&json!({"email": "other@example.com", "password": "other-password-123", "roles": []})), StatusCode::CREATED),
+            ("create user, taken", c.post(app.url(paths::ADMIN_USERS)).bearer_auth(&admin).json(&json!({"email": "other@example.com", "password": "other-password-123", "roles": []})), StatusCode::CONFLICT),
+            ("get user", c.get(app.url(&paths::admin_user(&id))).bearer_auth(&admin), StatusCode::OK),
+            ("get user, unknown", c.get(app.url(&paths::admin_user("nobody"))).bearer_auth(&admin), StatusCode::NOT_FOUND),
+            ("introspect", c.post(app.url(paths::INTROSPECT)).bearer_auth(&admin).form(&[("token", access.as_str())]), StatusCode::OK),
+            ("revoke sessions", c.post(app.url(&paths::admin_user_action(&id, "revoke-sessions"))).bearer_auth(&admin), StatusCode::OK),
+            ("disable user", c.post(app.url(&paths::admin_user_action(&id, "disable"))).bearer_auth(&admin), StatusCode::OK),
+            ("create client", c.post(app.url(paths::ADMIN_CLIENTS)).bearer_auth(&admin).json(&json!({"name": "cache test", "scopes": ["read"]})), StatusCode::CREATED),
+            ("token, password grant", TestApp::fresh_client().post(app.url(paths::TOKEN)).form(&password_grant), StatusCode::OK),
+            ("token, bad grant", TestApp::fresh_client().post(app.url(paths::TOKEN)).form(&[("grant_type", "refresh_token"), ("refresh_token", "junk")]), StatusCode::BAD_REQUEST),
         ];
         for (what, req, status) in cases {
             let res = req.send().await.unwrap();
@@ -46,7 +46,7 @@ both_engines! {
         }
 
         // Public documents keep their own caching.
-        let jwks = app.get("/.well-known/jwks.json").await;
+        let jwks = app.jwks_response().await;
         assert!(jwks.headers()["cache-control"].to_str().unwrap().starts_with("public, max-age="));
     }
 }

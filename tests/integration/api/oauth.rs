@@ -27,7 +27,7 @@ async fn password_grant(app: &TestApp, scope: Option<&str>) -> Response {
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
-    app.oauth_form("/oauth/token", &form, None, None).await
+    app.token(&form, None).await
 }
 
 /// A password grant that must succeed: (access token, refresh token).
@@ -42,13 +42,11 @@ async fn user_tokens(app: &TestApp) -> (String, String) {
 }
 
 async fn refresh_grant(app: &TestApp, refresh_token: &str) -> Response {
-    app.oauth_form(
-        "/oauth/token",
+    app.token(
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ],
-        None,
         None,
     )
     .await
@@ -58,8 +56,7 @@ async fn refresh_grant(app: &TestApp, refresh_token: &str) -> Response {
 async fn create_client(app: &TestApp, scopes: &[&str]) -> (String, String) {
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/admin/clients",
+        .admin_create_client(
             Some(&admin),
             &json!({"name": "reporting", "scopes": scopes, "introspection": true}),
         )
@@ -75,12 +72,7 @@ async fn create_client(app: &TestApp, scopes: &[&str]) -> (String, String) {
 /// Introspection by a registered client with HTTP Basic.
 async fn introspect_as(app: &TestApp, client: &(String, String), token: &str) -> Value {
     let res = app
-        .oauth_form(
-            "/oauth/introspect",
-            &[("token", token)],
-            Some((&client.0, &client.1)),
-            None,
-        )
+        .introspect(&[("token", token)], Some((&client.0, &client.1)), None)
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -92,7 +84,7 @@ async fn revoke(app: &TestApp, token: &str, hint: Option<&str>) -> Response {
     if let Some(hint) = hint {
         form.push(("token_type_hint", hint));
     }
-    app.oauth_form("/oauth/revoke", &form, None, None).await
+    app.revoke(&form, None, None).await
 }
 
 async fn oauth_error(res: Response, status: StatusCode, code: &str) -> Value {
@@ -104,7 +96,7 @@ async fn oauth_error(res: Response, status: StatusCode, code: &str) -> Value {
 }
 
 async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get_with_token("/auth/me", token).await.status()
+    app.me(token).await.status()
 }
 
 both_engines! {
@@ -165,14 +157,14 @@ both_engines! {
 both_engines! {
     async fn token_errors_follow_rfc6749_section_5_2(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
-        let unsupported = app.oauth_form("/oauth/token", &[("grant_type", "urn:example:unknown")], None, None).await;
+        let unsupported = app.token(&[("grant_type", "urn:example:unknown")], None).await;
         oauth_error(unsupported, StatusCode::BAD_REQUEST, "unsupported_grant_type").await;
 
-        let missing = app.oauth_form("/oauth/token", &[("username", EMAIL), ("password", PASSWORD)], None, None).await;
+        let missing = app.token(&[("username", EMAIL), ("password", PASSWORD)], None).await;
         oauth_error(missing, StatusCode::BAD_REQUEST, "invalid_request").await;
 
         let wrong_password = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", EMAIL), ("password", "not-the-password")], None, None)
+            .token(&[("grant_type", "password"), ("username", EMAIL), ("password", "not-the-password")], None)
             .await;
         oauth_error(wrong_password, StatusCode::BAD_REQUEST, "invalid_grant").await;
 
@@ -187,7 +179,7 @@ both_engines! {
         let (id, secret) = create_client(&app, &["read", "write"]).await;
 
         let basic = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some((&id, &secret)), None)
+            .token(&[("grant_type", "client_credentials")], Some((&id, &secret)))
             .await;
         assert_eq!(basic.status(), StatusCode::OK);
         assert_eq!(basic.headers()["cache-control"], "no-store");
@@ -202,12 +194,7 @@ both_engines! {
         assert!(claims.get("sid").is_none(), "no sid for client tokens: {claims}");
 
         let form = app
-            .oauth_form(
-                "/oauth/token",
-                &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret), ("scope", "read")],
-                None,
-                None,
-            )
+            .token(&[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret), ("scope", "read")], None)
             .await;
         assert_eq!(form.status(), StatusCode::OK);
         let body: Value = form.json().await.unwrap();
@@ -223,31 +210,26 @@ both_engines! {
         let (id, secret) = create_client(&app, &["read"]).await;
 
         let wrong_basic = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some((&id, "wrong-secret")), None)
+            .token(&[("grant_type", "client_credentials")], Some((&id, "wrong-secret")))
             .await;
         assert!(wrong_basic.headers().contains_key("www-authenticate"));
         oauth_error(wrong_basic, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
         let wrong_form = app
-            .oauth_form(
-                "/oauth/token",
-                &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "wrong-secret")],
-                None,
-                None,
-            )
+            .token(&[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "wrong-secret")], None)
             .await;
         oauth_error(wrong_form, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
         let unknown = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some(("no-such-client", &secret)), None)
+            .token(&[("grant_type", "client_credentials")], Some(("no-such-client", &secret)))
             .await;
         oauth_error(unknown, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
-        let anonymous = app.oauth_form("/oauth/token", &[("grant_type", "client_credentials")], None, None).await;
+        let anonymous = app.token(&[("grant_type", "client_credentials")], None).await;
         oauth_error(anonymous, StatusCode::UNAUTHORIZED, "invalid_client").await;
 
         let too_much = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials"), ("scope", "read admin")], Some((&id, &secret)), None)
+            .token(&[("grant_type", "client_credentials"), ("scope", "read admin")], Some((&id, &secret)))
             .await;
         assert_eq!(too_much.headers()["cache-control"], "no-store");
         oauth_error(too_much, StatusCode::BAD_REQUEST, "invalid_scope").await;
@@ -281,7 +263,7 @@ both_engines! {
         assert_eq!(me_status(&app, &access).await, StatusCode::OK);
 
         // Without a hint, and with the client authenticating by Basic.
-        let res = app.oauth_form("/oauth/revoke", &[("token", &access)], Some((&client.0, &client.1)), None).await;
+        let res = app.revoke(&[("token", &access)], Some((&client.0, &client.1)), None).await;
         assert_eq!(res.status(), StatusCode::OK);
 
         assert_eq!(me_status(&app, &access).await, StatusCode::UNAUTHORIZED);
@@ -326,7 +308,7 @@ both_engines! {
         assert_eq!(by_client["client_id"], claims["client_id"]);
 
         let admin = app.admin_token().await;
-        let res = app.oauth_form("/oauth/introspect", &[("token", &access)], None, Some(&admin)).await;
+        let res = app.introspect(&[("token", &access)], None, Some(&admin)).await;
         assert_eq!(res.status(), StatusCode::OK);
         let by_admin: Value = res.json().await.unwrap();
         assert_eq!(by_admin["active"], true);
@@ -334,7 +316,7 @@ both_engines! {
 
         // A client-credentials token introspects too.
         let res = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some((&client.0, &client.1)), None)
+            .token(&[("grant_type", "client_credentials")], Some((&client.0, &client.1)))
             .await;
         let machine = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
         let seen = introspect_as(&app, &client, &machine).await;
@@ -349,12 +331,12 @@ both_engines! {
         app.create_user(EMAIL, PASSWORD, &["reader"]).await;
         let (access, _) = user_tokens(&app).await;
 
-        let non_admin = app.oauth_form("/oauth/introspect", &[("token", &access)], None, Some(&access)).await;
+        let non_admin = app.introspect(&[("token", &access)], None, Some(&access)).await;
         assert_eq!(non_admin.status(), StatusCode::FORBIDDEN);
         let body: Value = non_admin.json().await.unwrap();
         assert!(body.get("active").is_none(), "no introspection for a non-admin: {body}");
 
-        let anonymous = app.oauth_form("/oauth/introspect", &[("token", &access)], None, None).await;
+        let anonymous = app.introspect(&[("token", &access)], None, None).await;
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
         assert!(anonymous.headers().contains_key("www-authenticate"));
         let body: Value = anonymous.json().await.unwrap();
@@ -362,7 +344,7 @@ both_engines! {
         assert!(body.get("active").is_none());
 
         let client = create_client(&app, &[]).await;
-        let wrong_secret = app.oauth_form("/oauth/introspect", &[("token", &access)], Some((&client.0, "wrong")), None).await;
+        let wrong_secret = app.introspect(&[("token", &access)], Some((&client.0, "wrong")), None).await;
         oauth_error(wrong_secret, StatusCode::UNAUTHORIZED, "invalid_client").await;
     }
 }
@@ -382,7 +364,7 @@ both_engines! {
         assert_eq!(me_status(&app, &access).await, StatusCode::UNAUTHORIZED);
         // An admin bearer introspects the same way.
         let admin = app.admin_token().await;
-        let res = app.oauth_form("/oauth/introspect", &[("token", &access)], None, Some(&admin)).await;
+        let res = app.introspect(&[("token", &access)], None, Some(&admin)).await;
         assert_eq!(res.json::<Value>().await.unwrap(), json!({"active": false}));
     }
 }
@@ -397,7 +379,7 @@ both_engines! {
         app.clock.advance(1);
         let admin = app.admin_token().await;
         let id = user["id"].as_str().unwrap();
-        let res = app.post_json(&format!("/admin/users/{id}/revoke-sessions"), Some(&admin), &json!({})).await;
+        let res = app.admin_revoke_sessions(id, &admin).await;
         assert_eq!(res.status(), StatusCode::OK);
 
         assert_eq!(introspect_as(&app, &client, &before).await, json!({"active": false}));
@@ -416,7 +398,7 @@ both_engines! {
         assert_eq!(jwt_header(&access)["kid"], current.as_str());
         assert_eq!(introspect_as(&app, &client, &access).await["active"], true);
 
-        let res = app.post_json(&format!("/admin/keys/{current}/revoke"), Some(&admin), &json!({})).await;
+        let res = app.admin_revoke_key(&current, &admin).await;
         assert_eq!(res.status(), StatusCode::OK);
 
         assert_eq!(introspect_as(&app, &client, &access).await, json!({"active": false}));

@@ -4,6 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::both_engines;
+use crate::common::paths;
 
 /// Every endpoint of the contract plus the documented extensions.
 const ROUTES: &[(&str, &str)] = &[
@@ -43,7 +44,7 @@ fn documented(doc: &Value) -> Vec<(String, String)> {
 
 both_engines! {
     async fn the_document_lists_exactly_the_served_routes(app) {
-        let res = app.get("/openapi.json").await;
+        let res = app.get(paths::OPENAPI).await;
         assert_eq!(res.status(), StatusCode::OK);
         let doc: Value = res.json().await.unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
@@ -61,7 +62,7 @@ both_engines! {
             }
         }
         // And a route that is not documented is not served.
-        let res = app.client.post(app.url("/admin/users/x/delete")).send().await.unwrap();
+        let res = app.client.post(app.url(&paths::admin_user_action("x", "delete"))).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
 }

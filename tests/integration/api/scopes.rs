@@ -23,7 +23,7 @@ async fn password_grant(
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
-    app.oauth_form("/oauth/token", &form, client, None).await
+    app.token(&form, client).await
 }
 
 async fn refresh_grant(
@@ -36,7 +36,7 @@ async fn refresh_grant(
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
-    app.oauth_form("/oauth/token", &form, client, None).await
+    app.token(&form, client).await
 }
 
 async fn invalid_scope(res: Response) {
@@ -118,9 +118,9 @@ both_engines! {
     async fn client_credentials_get_only_registered_scopes(app) {
         let (id, secret) = app.register_client(json!({"scopes": ["read"]})).await;
         let form = [("grant_type", "client_credentials"), ("scope", "read superuser")];
-        invalid_scope(app.oauth_form("/oauth/token", &form, Some((&id, &secret)), None).await).await;
+        invalid_scope(app.token(&form, Some((&id, &secret))).await).await;
         let form = [("grant_type", "client_credentials")];
-        let res = app.oauth_form("/oauth/token", &form, Some((&id, &secret)), None).await;
+        let res = app.token(&form, Some((&id, &secret))).await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["scope"], "read");

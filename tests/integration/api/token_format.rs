@@ -16,10 +16,8 @@ const PASSWORD: &str = "hana-password-1234";
 /// (status, body) of a refresh-token grant.
 async fn refresh(app: &TestApp, token: &str) -> (StatusCode, Value) {
     let res = app
-        .oauth_form(
-            "/oauth/token",
+        .token(
             &[("grant_type", "refresh_token"), ("refresh_token", token)],
-            None,
             None,
         )
         .await;
@@ -54,12 +52,7 @@ both_engines! {
     async fn a_refresh_token_of_the_earlier_form_rotates_once_into_the_new_form(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
         let res = app
-            .oauth_form(
-                "/oauth/token",
-                &[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)],
-                None,
-                None,
-            )
+            .token(&[("grant_type", "password"), ("username", EMAIL), ("password", PASSWORD)], None)
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();

@@ -8,7 +8,7 @@ use crate::common::*;
 
 both_engines! {
     async fn jwks_has_only_public_members_and_cache_headers(app) {
-        let res = app.get("/.well-known/jwks.json").await;
+        let res = app.jwks_response().await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["cache-control"], "public, max-age=300");
         let etag = res.headers()["etag"].to_str().unwrap().to_owned();
@@ -23,10 +23,10 @@ both_engines! {
             assert_eq!(key["use"], "sig");
         }
 
-        let cached = app.client.get(app.url("/.well-known/jwks.json")).header("If-None-Match", &etag).send().await.unwrap();
+        let cached = app.client.get(app.url(paths::JWKS)).header("If-None-Match", &etag).send().await.unwrap();
         assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(cached.headers()["etag"].to_str().unwrap(), etag);
-        let stale = app.client.get(app.url("/.well-known/jwks.json")).header("If-None-Match", "\"other\"").send().await.unwrap();
+        let stale = app.client.get(app.url(paths::JWKS)).header("If-None-Match", "\"other\"").send().await.unwrap();
         assert_eq!(stale.status(), StatusCode::OK);
     }
 }
@@ -52,7 +52,7 @@ both_engines! {
 
 both_engines! {
     async fn discovery_documents_follow_rfc8414(app) {
-        for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+        for path in [paths::OPENID_CONFIGURATION, paths::OAUTH_AUTHORIZATION_SERVER] {
             let doc: Value = app.get(path).await.json().await.unwrap();
             assert_eq!(doc["issuer"], "http://localhost:8080");
             assert_eq!(doc["jwks_uri"], "http://localhost:8080/.well-known/jwks.json");

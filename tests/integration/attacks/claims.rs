@@ -5,10 +5,10 @@
 use serde_json::{json, Value};
 use tessera::clock::Clock;
 
-use crate::both_engines;
 use super::forge::{self, Compact};
 use super::insider::ServerKey;
 use super::judge::{case, Case, Judge};
+use crate::both_engines;
 
 /// The claims of a real user token with a fresh `jti`, so no denylist entry applies.
 fn fresh(claims: &Value, tag: &str) -> Value {

@@ -7,11 +7,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::{
-    Engine, TestApp, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD, POSTGRES_ENV,
-};
-use crate::common::process::TesseraCommand;
 use crate::both_engines;
+use crate::common::paths;
+use crate::common::process::TesseraCommand;
+use crate::common::{Engine, TestApp, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD, POSTGRES_ENV};
 
 /// The test client connects from 127.0.0.1: here that is the ingress.
 const BEHIND_PROXY: &[(&str, &str)] = &[("TESSERA__SERVER__TRUSTED_PROXIES", "127.0.0.1/32")];
@@ -21,7 +20,7 @@ const ADDRESS_LIMIT: usize = 50;
 /// A login to `/auth/login` carrying `headers`, from a client without cookies.
 async fn login(app: &TestApp, headers: &[(&str, &str)], email: &str, password: &str) -> StatusCode {
     let mut req = TestApp::fresh_client()
-        .post(app.url("/auth/login"))
+        .post(app.url(paths::LOGIN))
         .json(&json!({"email": email, "password": password}));
     for (name, value) in headers {
         req = req.header(*name, *value);
@@ -80,7 +79,7 @@ both_engines! {
         let blocked = login(&app, &[("X-Forwarded-For", "203.0.113.7")], ADMIN_EMAIL, ADMIN_PASSWORD).await;
         assert_eq!(blocked, StatusCode::TOO_MANY_REQUESTS, "the client that guessed is blocked");
         let grant = app
-            .oauth_form("/oauth/token", &[("grant_type", "password"), ("username", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)], None, None)
+            .token(&[("grant_type", "password"), ("username", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)], None)
             .await;
         assert_eq!(grant.status(), StatusCode::OK, "the proxy's own address is not blocked");
 
@@ -131,7 +130,7 @@ async fn logged_client_ip(
         .await;
     let email = "log-probe@example.com";
     let res = crate::common::process::client()
-        .post(server.url("/auth/login"))
+        .post(server.url(paths::LOGIN))
         .header("X-Forwarded-For", forwarded_for)
         .json(&json!({"email": email, "password": "wrong-password-123"}))
         .send()

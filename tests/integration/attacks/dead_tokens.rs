@@ -6,10 +6,10 @@
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::both_engines;
 use super::forge::{self, Compact, P256_ORDER};
-use crate::common::*;
 use super::judge::{case, Judge, USER_EMAIL, USER_PASSWORD};
+use crate::both_engines;
+use crate::common::*;
 
 /// A browser session as its holder sees it.
 struct Browser {
@@ -43,15 +43,13 @@ async fn password_grant(judge: &Judge<'_>) -> (String, String) {
     let (id, secret) = &judge.client;
     let res = judge
         .app
-        .oauth_form(
-            "/oauth/token",
+        .token(
             &[
                 ("grant_type", "password"),
                 ("username", USER_EMAIL),
                 ("password", USER_PASSWORD),
             ],
             Some((id, secret)),
-            None,
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -90,7 +88,7 @@ both_engines! {
         // Control: both were live refresh tokens all along.
         let (id, secret) = &judge.client;
         let rotated = app
-            .oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((id, secret)), None)
+            .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((id, secret)))
             .await;
         assert_eq!(rotated.status(), StatusCode::OK);
         let res = app.refresh_with(&TestApp::fresh_client(), &browser.refresh, &browser.csrf).await;
@@ -105,7 +103,7 @@ both_engines! {
         let browser = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
         let (id, secret) = judge.client.clone();
         let cc = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some((&id, &secret)), None)
+            .token(&[("grant_type", "client_credentials")], Some((&id, &secret)))
             .await;
         assert_eq!(cc.status(), StatusCode::OK);
         let client_token = cc.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
@@ -116,9 +114,9 @@ both_engines! {
             ("client-credentials access token", &client_token),
         ] {
             let form = [("grant_type", "refresh_token"), ("refresh_token", token.as_str())];
-            let anonymous = app.oauth_form("/oauth/token", &form, None, None).await;
+            let anonymous = app.token(&form, None).await;
             assert_error(anonymous, StatusCode::BAD_REQUEST, "invalid_grant", &format!("{name} to /oauth/token")).await;
-            let as_client = app.oauth_form("/oauth/token", &form, Some((&id, &secret)), None).await;
+            let as_client = app.token(&form, Some((&id, &secret))).await;
             assert_error(as_client, StatusCode::BAD_REQUEST, "invalid_grant", &format!("{name} to /oauth/token with the client")).await;
             let cookie = app.refresh_with(&TestApp::fresh_client(), token, &browser.csrf).await;
             assert!(set_cookie(&cookie, "tessera_refresh").is_none(), "{name}: no new refresh cookie");
@@ -138,7 +136,7 @@ both_engines! {
         let kid = Compact::parse(&user).header()["kid"].as_str().unwrap().to_owned();
         let res = app
             .client
-            .post(app.url(&format!("/admin/keys/{kid}/revoke")))
+            .post(app.url(&paths::admin_key_revoke(&kid)))
             .bearer_auth(&judge.admin)
             .send()
             .await
@@ -165,7 +163,7 @@ both_engines! {
 
 async fn logout(app: &TestApp, browser: &Browser) {
     let res = TestApp::fresh_client()
-        .post(app.url("/auth/logout"))
+        .post(app.url(paths::LOGOUT))
         .header(
             "Cookie",
             format!(
@@ -186,7 +184,7 @@ both_engines! {
         let user = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
         let admin = browser_login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         judge.assert_accepted("user session before logout", &user.access).await;
-        assert_eq!(app.get_with_token("/admin/keys", &admin.access).await.status(), StatusCode::OK);
+        assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::OK);
         // The bearer is not sent: the family revocation alone must kill the token.
         logout(&app, &user).await;
         logout(&app, &admin).await;
@@ -231,7 +229,7 @@ both_engines! {
         judge.assert_accepted("browser token before revoke-sessions", &browser.access).await;
         let sub = Compact::parse(&browser.access).payload()["sub"].as_str().unwrap().to_owned();
         let res = app
-            .post_json(&format!("/admin/users/{sub}/revoke-sessions"), Some(&judge.admin), &json!({}))
+            .admin_revoke_sessions(&sub, &judge.admin)
             .await;
         assert!(res.status().is_success(), "revoke-sessions: {}", res.status());
         judge
@@ -242,7 +240,7 @@ both_engines! {
             .await;
         let (id, secret) = &judge.client;
         let res = app
-            .oauth_form("/oauth/token", &[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((id, secret)), None)
+            .token(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)], Some((id, secret)))
             .await;
         assert_error(res, StatusCode::BAD_REQUEST, "invalid_grant", "refresh token of a revoked user").await;
         judge.assert_accepted("a login after revoke-sessions", &judge.user_token().await).await;
@@ -265,13 +263,13 @@ both_engines! {
         let other = judge.user_token().await;
         let (id, secret) = judge.client.clone();
         let cc = app
-            .oauth_form("/oauth/token", &[("grant_type", "client_credentials")], Some((&id, &secret)), None)
+            .token(&[("grant_type", "client_credentials")], Some((&id, &secret)))
             .await;
         let client_token = cc.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
         let (status, body) = judge.introspect_as_client(&client_token, None).await;
         assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)), "client token before revocation");
         let twin = high_s_twin(&first.access);
-        let twin_was_accepted = app.get_with_token("/auth/me", &twin).await.status() == StatusCode::OK;
+        let twin_was_accepted = app.me(&twin).await.status() == StatusCode::OK;
         eprintln!("high-s twin signature accepted before revocation: {twin_was_accepted}");
 
         for (token, hint) in [(&first.access, Some("access_token")), (&other, None), (&client_token, Some("access_token"))] {
@@ -279,7 +277,7 @@ both_engines! {
             if let Some(h) = hint {
                 form.push(("token_type_hint", h));
             }
-            let res = app.oauth_form("/oauth/revoke", &form, None, None).await;
+            let res = app.revoke(&form, None, None).await;
             assert_eq!(res.status(), StatusCode::OK);
         }
         judge

@@ -4,10 +4,11 @@
 
 use serde_json::{json, Value};
 
-use crate::both_engines;
 use super::forge::{self, b64, AttackerKey, Compact};
 use super::insider::ServerKey;
 use super::judge::{case, Case, Judge};
+use crate::both_engines;
+use crate::common::paths;
 
 /// A real user token, checked accepted, and the forger's favourite payload built from it.
 async fn real_and_escalated(judge: &Judge<'_>) -> (Compact, Value) {
@@ -148,7 +149,7 @@ both_engines! {
         let trap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         trap.set_nonblocking(true).unwrap();
         let trap_url = format!("http://{}/jwks.json", trap.local_addr().unwrap());
-        let own_jwks = app.url("/.well-known/jwks.json");
+        let own_jwks = app.url(paths::JWKS);
         let mut cases = Vec::new();
         for attacker in [AttackerKey::es256(), AttackerKey::rs256()] {
             let jwk = attacker.public_jwk_json();

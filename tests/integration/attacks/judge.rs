@@ -6,6 +6,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::common::paths;
 use crate::common::TestApp;
 
 pub const USER_EMAIL: &str = "mallory@example.com";
@@ -29,8 +30,7 @@ impl<'a> Judge<'a> {
     pub async fn new(app: &'a TestApp) -> Self {
         let admin = app.admin_token().await;
         let res = app
-            .post_json(
-                "/admin/clients",
+            .admin_create_client(
                 Some(&admin),
                 &json!({"name": "attack-judge", "scopes": ["read"], "introspection": true}),
             )
@@ -42,8 +42,7 @@ impl<'a> Judge<'a> {
             body["client_secret"].as_str().unwrap().to_owned(),
         );
         let res = app
-            .post_json(
-                "/admin/users",
+            .admin_create_user(
                 Some(&admin),
                 &json!({"email": USER_EMAIL, "password": USER_PASSWORD, "roles": ["user"]}),
             )
@@ -96,10 +95,7 @@ impl<'a> Judge<'a> {
             form.push(("token_type_hint", h));
         }
         let (id, secret) = &self.client;
-        let res = self
-            .app
-            .oauth_form("/oauth/introspect", &form, Some((id, secret)), None)
-            .await;
+        let res = self.app.introspect(&form, Some((id, secret)), None).await;
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -107,12 +103,7 @@ impl<'a> Judge<'a> {
     pub async fn introspect_as_admin(&self, token: &str) -> (StatusCode, Value) {
         let res = self
             .app
-            .oauth_form(
-                "/oauth/introspect",
-                &[("token", token)],
-                None,
-                Some(&self.admin),
-            )
+            .introspect(&[("token", token)], None, Some(&self.admin))
             .await;
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
@@ -121,7 +112,7 @@ impl<'a> Judge<'a> {
     /// What is wrong with the authority's answers to `token`, if anything.
     pub async fn complaints(&self, token: &str) -> Vec<String> {
         let mut wrong = Vec::new();
-        match self.get_with_bearer("/auth/me", token).await {
+        match self.get_with_bearer(paths::ME, token).await {
             Err(e) => wrong.push(e),
             Ok(res) => {
                 let status = res.status();
@@ -153,7 +144,7 @@ impl<'a> Judge<'a> {
         }
         // The token as the caller's credential: introspection is for admins only.
         let res = TestApp::fresh_client()
-            .post(self.app.url("/oauth/introspect"))
+            .post(self.app.url(paths::INTROSPECT))
             .header(AUTHORIZATION, Self::bearer(token))
             .form(&[("token", &self.admin)])
             .send()
@@ -168,7 +159,7 @@ impl<'a> Judge<'a> {
                 "introspection authorised by it could not be sent: {e}"
             )),
         }
-        match self.get_with_bearer("/admin/keys", token).await {
+        match self.get_with_bearer(paths::ADMIN_KEYS, token).await {
             Err(e) => wrong.push(e),
             Ok(res) if res.status() != StatusCode::UNAUTHORIZED => {
                 wrong.push(format!("/admin/keys answered {}", res.status()));
@@ -198,7 +189,7 @@ impl<'a> Judge<'a> {
 
     /// The positive control: the same checks say yes to `token`, so a refusal means something.
     pub async fn assert_accepted(&self, name: &str, token: &str) {
-        let res = self.get_with_bearer("/auth/me", token).await.unwrap();
+        let res = self.get_with_bearer(paths::ME, token).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "[{name}] /auth/me refused it");
         for (who, (status, body)) in [
             ("client", self.introspect_as_client(token, None).await),

@@ -7,18 +7,13 @@ use josekit::jws::{JwsVerifier, ES256, RS256};
 use serde_json::{json, Value};
 
 use super::forge::{self, unb64, Compact};
-use crate::common::*;
 use super::judge::{case, Case, Judge};
 use crate::both_engines;
+use crate::common::*;
 
 /// Every byte string a confused verifier might use as the HMAC secret, by name.
 async fn public_key_encodings(app: &TestApp, real: &Compact) -> Vec<(String, Vec<u8>)> {
-    let jwks_text = app
-        .get("/.well-known/jwks.json")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let jwks_text = app.jwks_response().await.text().await.unwrap();
     let kid = real.header()["kid"].as_str().unwrap().to_owned();
     let served = forge::served_jwk_text(&jwks_text, &kid);
     let jwk: Value = serde_json::from_str(&served).unwrap();

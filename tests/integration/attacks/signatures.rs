@@ -6,9 +6,9 @@
 use serde_json::{json, Value};
 
 use super::forge::{self, b64, AttackerKey, Compact, P256_ORDER};
-use crate::common::*;
 use super::judge::{case, Case, Judge};
 use crate::both_engines;
+use crate::common::*;
 
 async fn real_token(judge: &Judge<'_>) -> Compact {
     let token = judge.user_token().await;

@@ -13,9 +13,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::db_checks::audit;
-use crate::common::{verify_with_jwks, Engine, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD};
-use crate::common::process::{client, TesseraCommand};
 use super::session::{self, is_invalid_grant, Reply, Tokens};
+use crate::common::paths;
+use crate::common::process::{client, TesseraCommand};
+use crate::common::{verify_with_jwks, Engine, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 const PASSWORD: &str = "crash-test-password";
 const USERS: usize = 3;
@@ -131,7 +132,7 @@ async fn admin_token(base: &str) -> String {
 
 async fn admin_keys(base: &str, admin: &str) -> BTreeMap<String, String> {
     let res = client()
-        .get(format!("{base}/admin/keys"))
+        .get(format!("{base}{}", paths::ADMIN_KEYS))
         .bearer_auth(admin)
         .send()
         .await
@@ -185,7 +186,8 @@ async fn loginer(base: String, user: String, counters: Arc<Counters>) -> Vec<Fam
 async fn rotator(base: String, admin: String, view: Arc<Mutex<KeyView>>, counters: Arc<Counters>) {
     let http = client();
     loop {
-        let reply = session::post_json(&http, &base, "/admin/keys/rotate", &admin, json!({})).await;
+        let reply =
+            session::post_json(&http, &base, paths::ADMIN_KEYS_ROTATE, &admin, json!({})).await;
         counters.due.store(false, Ordering::SeqCst);
         match reply {
             Ok(a) if a.status == StatusCode::OK => {
@@ -227,8 +229,8 @@ async fn crash_and_restart(engine: Engine) {
     // A `next` key may sign 3 s after it was stored (nothing to wait for caches, one
     // reload, the slack), so the burst covers a rotation in a few seconds.
     let tessera = TesseraCommand::server(&db.url).envs(&[
-            ("TESSERA__KEYS__JWKS_MAX_AGE", "0s"),
-            ("TESSERA__KEYS__RELOAD_INTERVAL", "1s"),
+        ("TESSERA__KEYS__JWKS_MAX_AGE", "0s"),
+        ("TESSERA__KEYS__RELOAD_INTERVAL", "1s"),
     ]);
     let mut server = tessera.start().await;
     let first_start = server.wait_ready(READY_LIMIT).await;
@@ -240,7 +242,7 @@ async fn crash_and_restart(engine: Engine) {
             &session::post_json(
                 &client(),
                 &base,
-                "/admin/users",
+                paths::ADMIN_USERS,
                 &admin,
                 json!({"email": email(i), "password": PASSWORD, "roles": []}),
             )
@@ -352,11 +354,7 @@ async fn crash_and_restart(engine: Engine) {
         );
         true
     };
-    let jwks = answered_ok(
-        "jwks",
-        &session::get(&http, &base, "/.well-known/jwks.json").await,
-    )
-    .body;
+    let jwks = answered_ok("jwks", &session::get(&http, &base, paths::JWKS).await).body;
     let mut published: Vec<String> = jwks["keys"]
         .as_array()
         .unwrap()

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use tokio::task::JoinHandle;
 
 use super::session::{self, Reply};
+use crate::common::paths;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
@@ -198,9 +199,9 @@ async fn reader_client(ctx: Arc<Ctx>) -> Report {
     while ctx.running() {
         tokio::time::sleep(PACE).await;
         let phase = ctx.phase();
-        let reply = session::get(&client, &ctx.base, "/.well-known/jwks.json").await;
+        let reply = session::get(&client, &ctx.base, paths::JWKS).await;
         ctx.record(&mut report, phase, "jwks", &reply);
-        let reply = session::get(&client, &ctx.base, "/.well-known/openid-configuration").await;
+        let reply = session::get(&client, &ctx.base, paths::OPENID_CONFIGURATION).await;
         ctx.record(&mut report, phase, "discovery", &reply);
     }
     report

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD};
 use super::load::{Load, Phase, Report};
 use super::private_postgres::PrivatePostgres;
 use super::read_only_storage::{self, ReadOnlyStorage};
-use crate::common::process::{client, TesseraCommand};
 use super::session::{self, assert_clean_unavailable, Reply};
+use crate::common::paths;
+use crate::common::process::{client, TesseraCommand};
+use crate::common::{ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// Liveness bounds only (a hang fails the test); the measured figures are printed.
 const LIVENESS: Duration = Duration::from_secs(30);
@@ -140,11 +141,7 @@ async fn run(mut backing: Backing) {
     let base = server.address.clone();
     let http = client();
 
-    let jwks_before = ok(
-        "jwks",
-        &session::get(&http, &base, "/.well-known/jwks.json").await,
-    )
-    .body;
+    let jwks_before = ok("jwks", &session::get(&http, &base, paths::JWKS).await).body;
     // Sessions carried across the outage: a browser one and an OAuth one.
     let browser = ok(
         "login",
@@ -177,7 +174,7 @@ async fn run(mut backing: Backing) {
     let down_at = Instant::now();
     let mut noticed = None;
     while down_at.elapsed() < LIVENESS {
-        let r = session::get(&http, &base, "/readyz").await;
+        let r = session::get(&http, &base, paths::READYZ).await;
         if r.as_ref()
             .is_ok_and(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
         {
@@ -200,19 +197,19 @@ async fn run(mut backing: Backing) {
         ("refresh_token", oauth.refresh.as_str()),
     ];
     let (ready, login, refresh, password, oauth_refresh, me, jwks, discovery, health) = tokio::join!(
-        session::get(&http, &base, "/readyz"),
+        session::get(&http, &base, paths::READYZ),
         session::login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD),
         session::refresh(&http, &base, &browser.refresh),
         session::oauth_token(&http, &base, &password_form),
         session::oauth_token(&http, &base, &refresh_form),
         session::me(&http, &base, &browser.access),
-        session::get(&http, &base, "/.well-known/jwks.json"),
-        session::get(&http, &base, "/.well-known/openid-configuration"),
-        session::get(&http, &base, "/healthz"),
+        session::get(&http, &base, paths::JWKS),
+        session::get(&http, &base, paths::OPENID_CONFIGURATION),
+        session::get(&http, &base, paths::HEALTHZ),
     );
-    assert_clean_unavailable("/readyz", &ready);
-    assert_clean_unavailable("/auth/login", &login);
-    assert_clean_unavailable("/auth/refresh", &refresh);
+    assert_clean_unavailable(paths::READYZ, &ready);
+    assert_clean_unavailable(paths::LOGIN, &login);
+    assert_clean_unavailable(paths::REFRESH, &refresh);
     assert_clean_unavailable("/oauth/token password", &password);
     assert_clean_unavailable("/oauth/token refresh_token", &oauth_refresh);
     if backing.reads_survive() {
@@ -228,7 +225,7 @@ async fn run(mut backing: Backing) {
         "the same keys are published"
     );
     ok("discovery from memory", &discovery);
-    ok("/healthz", &health);
+    ok(paths::HEALTHZ, &health);
     let latency = |r: &Reply| r.as_ref().map_or(Duration::ZERO, |a| a.latency);
     eprintln!(
         "[faults] outage/{engine}: /readyz 503 {} after the database went down; during it: readyz {}, login {}, refresh {}, password grant {}, refresh grant {}, me {} ({}), jwks {}, discovery {}",
@@ -249,7 +246,7 @@ async fn run(mut backing: Backing) {
     backing.come_back().await;
     let back_at = Instant::now();
     let recovered = loop {
-        let r = session::get(&http, &base, "/readyz").await;
+        let r = session::get(&http, &base, paths::READYZ).await;
         if r.is_ok_and(|a| a.status == StatusCode::OK) {
             break back_at.elapsed();
         }
@@ -277,11 +274,7 @@ async fn run(mut backing: Backing) {
         "/auth/me after recovery",
         &session::me(&http, &base, &refreshed.tokens.as_ref().unwrap().access).await,
     );
-    let jwks_after = ok(
-        "jwks",
-        &session::get(&http, &base, "/.well-known/jwks.json").await,
-    )
-    .body;
+    let jwks_after = ok("jwks", &session::get(&http, &base, paths::JWKS).await).body;
     assert_eq!(
         kids(&jwks_after),
         kids(&jwks_before),
@@ -309,7 +302,7 @@ async fn run(mut backing: Backing) {
     );
     let jwks_restarted = ok(
         "jwks",
-        &session::get(&http, &again.address, "/.well-known/jwks.json").await,
+        &session::get(&http, &again.address, paths::JWKS).await,
     )
     .body;
     assert_eq!(

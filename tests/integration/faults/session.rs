@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::common::paths;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 
@@ -77,7 +78,7 @@ async fn send(req: RequestBuilder) -> Reply {
 pub async fn login(client: &Client, base: &str, email: &str, password: &str) -> Reply {
     send(
         client
-            .post(format!("{base}/auth/login"))
+            .post(format!("{base}{}", paths::LOGIN))
             .json(&json!({"email": email, "password": password})),
     )
     .await
@@ -86,7 +87,7 @@ pub async fn login(client: &Client, base: &str, email: &str, password: &str) -> 
 pub async fn refresh(client: &Client, base: &str, refresh: &str) -> Reply {
     send(
         client
-            .post(format!("{base}/auth/refresh"))
+            .post(format!("{base}{}", paths::REFRESH))
             .header(
                 "Cookie",
                 format!("tessera_refresh={refresh}; tessera_csrf={CSRF}"),
@@ -97,11 +98,16 @@ pub async fn refresh(client: &Client, base: &str, refresh: &str) -> Reply {
 }
 
 pub async fn me(client: &Client, base: &str, access: &str) -> Reply {
-    send(client.get(format!("{base}/auth/me")).bearer_auth(access)).await
+    send(
+        client
+            .get(format!("{base}{}", paths::ME))
+            .bearer_auth(access),
+    )
+    .await
 }
 
 pub async fn oauth_token(client: &Client, base: &str, form: &[(&str, &str)]) -> Reply {
-    send(client.post(format!("{base}/oauth/token")).form(form)).await
+    send(client.post(format!("{base}{}", paths::TOKEN)).form(form)).await
 }
 
 pub async fn get(client: &Client, base: &str, path: &str) -> Reply {

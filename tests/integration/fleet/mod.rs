@@ -16,9 +16,10 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::common::{spawn_app_with, spawn_on, Engine, TestApp, POSTGRES_ENV};
 use self::stream::{Credentials, Output, Producer};
 use self::verifier::{Stats, Verifier};
+use crate::common::paths;
+use crate::common::{spawn_app_with, spawn_on, Engine, TestApp, POSTGRES_ENV};
 
 const VERIFIERS: usize = 8;
 const PRODUCERS: usize = 2;
@@ -37,8 +38,7 @@ const SETTINGS: [(&str, &str); 4] = [
 async fn new_client(app: &TestApp) -> (String, String) {
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/admin/clients",
+        .admin_create_client(
             Some(&admin),
             &json!({"name": "fleet", "scopes": ["read"], "introspection": true}),
         )
@@ -69,10 +69,7 @@ async fn rotation_is_invisible_to_a_fleet_of_caching_verifiers() {
         .collect();
 
     let issuer = replicas[0].app.settings.issuer.clone();
-    let jwks_urls: Vec<String> = replicas
-        .iter()
-        .map(|r| r.url("/.well-known/jwks.json"))
-        .collect();
+    let jwks_urls: Vec<String> = replicas.iter().map(|r| r.url(paths::JWKS)).collect();
     let mut sinks = Vec::new();
     let mut verifiers = Vec::new();
     for i in 0..VERIFIERS {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
+use crate::common::paths;
 use crate::common::TestApp;
 
 const ALGORITHMS: [&str; 2] = ["RS256", "ES256"];
@@ -29,7 +30,7 @@ pub struct Rotations {
 
 async fn rotate(app: &TestApp, admin: &str, alg: &str) -> Response {
     app.client
-        .post(app.url("/admin/keys/rotate"))
+        .post(app.url(paths::ADMIN_KEYS_ROTATE))
         .bearer_auth(admin)
         .json(&json!({"algorithm": alg}))
         .send()

@@ -10,8 +10,9 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::common::{cookie_value, set_cookie};
 use super::verifier::{chain, Issued};
+use crate::common::paths;
+use crate::common::{cookie_value, set_cookie};
 
 /// A breath between requests, so two cores also leave room for the replicas.
 const PAUSE: Duration = Duration::from_millis(10);
@@ -122,7 +123,7 @@ impl Producer {
             Grant::Login => {
                 let req = self
                     .http
-                    .post(format!("{base}/auth/login"))
+                    .post(format!("{base}{}", paths::LOGIN))
                     .json(&json!({"email": c.email, "password": c.password}));
                 let res = send(req).await?;
                 Ok(("login", self.keep_family(res, "login", replica).await?))
@@ -131,7 +132,7 @@ impl Producer {
                 let (refresh, csrf) = self.family.take().expect("a login came first");
                 let req = self
                     .http
-                    .post(format!("{base}/auth/refresh"))
+                    .post(format!("{base}{}", paths::REFRESH))
                     .header(
                         "Cookie",
                         format!("tessera_refresh={refresh}; tessera_csrf={csrf}"),
@@ -143,7 +144,7 @@ impl Producer {
             Grant::ClientCredentials => {
                 let req = self
                     .http
-                    .post(format!("{base}/oauth/token"))
+                    .post(format!("{base}{}", paths::TOKEN))
                     .basic_auth(&c.client_id, Some(&c.client_secret))
                     .form(&[("grant_type", "client_credentials")]);
                 let body = ok_body(send(req).await?, "client_credentials", replica).await?;
@@ -178,7 +179,7 @@ impl Producer {
         let c = &self.credentials;
         let req = self
             .http
-            .post(format!("{}/oauth/introspect", self.replicas[replica]))
+            .post(format!("{}{}", self.replicas[replica], paths::INTROSPECT))
             .basic_auth(&c.client_id, Some(&c.client_secret))
             .form(&[("token", token)]);
         let body = ok_body(send(req).await?, "introspection", replica).await?;
