@@ -89,6 +89,18 @@ impl TestApp {
     pub async fn readyz(&self) -> Response {
         self.get(paths::READYZ).await
     }
+
+    /// The Prometheus exposition of the metrics listener, as text.
+    pub async fn metrics_scrape(&self) -> String {
+        self.client
+            .get(format!("{}{}", self.metrics_address, paths::METRICS))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 /// /admin: each call carries the admin's bearer token.

@@ -16,6 +16,7 @@ pub mod engines;
 pub mod env;
 pub mod paths;
 pub mod process;
+pub mod session;
 pub mod tokens;
 
 pub use app::{spawn_app, spawn_app_with, spawn_on, TestApp};

@@ -17,6 +17,8 @@ pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-s
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const OPENAPI: &str = "/openapi.json";
+/// On the metrics listener, not the API one.
+pub const METRICS: &str = "/metrics";
 
 pub const ADMIN_KEYS: &str = "/admin/keys";
 pub const ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";

@@ -6,36 +6,14 @@ use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::both_engines;
+use crate::common::session::{browser_session as session_of, BrowserSession as Session};
 use crate::common::*;
 
 const EMAIL: &str = "carol@example.com";
 const PASSWORD: &str = "carol-password-1234";
 
-/// One browser session as its holder knows it.
-struct Session {
-    access: String,
-    refresh: String,
-    csrf: String,
-}
-
-async fn session_of(res: Response) -> Session {
-    assert_eq!(res.status(), StatusCode::OK);
-    let refresh = cookie_value(&set_cookie(&res, "tessera_refresh").expect("refresh cookie"));
-    let csrf = cookie_value(&set_cookie(&res, "tessera_csrf").expect("csrf cookie"));
-    let body: Value = res.json().await.unwrap();
-    Session {
-        access: body["access_token"].as_str().unwrap().to_owned(),
-        refresh,
-        csrf,
-    }
-}
-
 async fn login(app: &TestApp) -> Session {
-    session_of(
-        app.login_with(&TestApp::fresh_client(), EMAIL, PASSWORD)
-            .await,
-    )
-    .await
+    app.browser_login(EMAIL, PASSWORD).await
 }
 
 /// Presents `refresh` on `/auth/refresh`, from a client with an empty jar.

@@ -74,15 +74,7 @@ async fn refresh(
 
 /// The value of the sample `name` (labels included, as scraped) on /metrics.
 async fn metric(app: &TestApp, name: &str) -> f64 {
-    let scrape = app
-        .client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scrape = app.metrics_scrape().await;
     scrape
         .lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 
 use crate::both_engines;
+use crate::common::session::{browser_session as session_of, BrowserSession as Session};
 use crate::common::*;
 
 const EMAIL: &str = "erin@example.com";
@@ -18,32 +19,6 @@ const SHORT_FAMILY: &[(&str, &str)] = &[
 ];
 const FAMILY_TTL: i64 = 600;
 const ACCESS_TTL: i64 = 900;
-
-struct Session {
-    access: String,
-    refresh: String,
-    csrf: String,
-}
-
-async fn session_of(res: Response) -> Session {
-    assert_eq!(res.status(), StatusCode::OK);
-    let refresh = cookie_value(&set_cookie(&res, "tessera_refresh").expect("refresh cookie"));
-    let csrf = cookie_value(&set_cookie(&res, "tessera_csrf").expect("csrf cookie"));
-    let body: Value = res.json().await.unwrap();
-    Session {
-        access: body["access_token"].as_str().unwrap().to_owned(),
-        refresh,
-        csrf,
-    }
-}
-
-async fn login_as(app: &TestApp, email: &str, password: &str) -> Session {
-    session_of(
-        app.login_with(&TestApp::fresh_client(), email, password)
-            .await,
-    )
-    .await
-}
 
 async fn refresh(app: &TestApp, s: &Session) -> Response {
     app.refresh_with(&TestApp::fresh_client(), &s.refresh, &s.csrf)
@@ -112,7 +87,7 @@ both_engines! {
     async fn a_logged_out_session_stays_dead_after_its_family_is_purged(app) {
         let app = respawn(app, SHORT_FAMILY).await;
         app.create_user(EMAIL, PASSWORD, &[]).await;
-        let session = login_as(&app, EMAIL, PASSWORD).await;
+        let session = app.browser_login(EMAIL, PASSWORD).await;
         let sid = sid_of(&session.access);
         logout_by_cookie(&app, &session).await;
         assert_eq!(me_status(&app, &session.access).await, StatusCode::UNAUTHORIZED);
@@ -138,7 +113,7 @@ both_engines! {
         // A row can go by other means than this replica's purge (an older replica's
         // purge, an operator): a token naming no family must not count as live.
         app.create_user(EMAIL, PASSWORD, &[]).await;
-        let session = login_as(&app, EMAIL, PASSWORD).await;
+        let session = app.browser_login(EMAIL, PASSWORD).await;
         assert_eq!(me_status(&app, &session.access).await, StatusCode::OK);
         sqlx::query("DELETE FROM refresh_families WHERE id = $1")
             .bind(sid_of(&session.access))
@@ -153,7 +128,7 @@ both_engines! {
 both_engines! {
     async fn a_logged_out_admin_cannot_use_the_admin_api_after_the_purge(app) {
         let app = respawn(app, SHORT_FAMILY).await;
-        let admin = login_as(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let admin = app.browser_login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let sid = sid_of(&admin.access);
         assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::OK);
         logout_by_cookie(&app, &admin).await;
@@ -181,7 +156,7 @@ both_engines! {
     async fn the_purge_never_cuts_a_live_token_short(app) {
         let app = respawn(app, SHORT_FAMILY).await;
         app.create_user(EMAIL, PASSWORD, &[]).await;
-        let first = login_as(&app, EMAIL, PASSWORD).await;
+        let first = app.browser_login(EMAIL, PASSWORD).await;
         // The latest token a family can give: refreshed just before the family expires,
         // it lives access_ttl past the family's expiry.
         app.clock.advance(FAMILY_TTL - 20);
@@ -208,7 +183,7 @@ async fn assert_invalid_grant(res: Response) {
 
 /// Logs in and rotates `times` times; returns every session, the live one last.
 async fn rotated(app: &TestApp, times: usize) -> Vec<Session> {
-    let mut sessions = vec![login_as(app, EMAIL, PASSWORD).await];
+    let mut sessions = vec![app.browser_login(EMAIL, PASSWORD).await];
     for _ in 0..times {
         let next = session_of(refresh(app, sessions.last().unwrap()).await).await;
         sessions.push(next);

@@ -168,7 +168,7 @@ both_engines! {
         let admin = app.admin_token().await;
         assert_eq!(app.kid_in_state(&admin, "current").await, next);
         assert_eq!(app.admin_keys(&admin).await.len(), 3, "exactly one rotation");
-        let metrics = app.client.get(format!("{}/metrics", app.metrics_address)).send().await.unwrap().text().await.unwrap();
+        let metrics = app.metrics_scrape().await;
         assert!(metrics.contains("tessera_key_rotations_total{trigger=\"schedule\"} 1"), "{metrics}");
     }
 }

@@ -65,14 +65,7 @@ fn promtool_accepts(scrape: &str) {
 }
 
 async fn scrape(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.metrics_scrape().await
 }
 
 /// Sends one request with `method` over a raw connection (clients refuse odd
@@ -81,7 +74,10 @@ async fn raw_request(app: &TestApp, method: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!("{method} /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let head = format!(
+        "{method} {} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
+        paths::HEALTHZ
+    );
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut reply = Vec::new();
     tokio::time::timeout(

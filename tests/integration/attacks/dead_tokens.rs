@@ -9,34 +9,8 @@ use serde_json::{json, Value};
 use super::forge::{self, Compact, P256_ORDER};
 use super::judge::{case, Judge, USER_EMAIL, USER_PASSWORD};
 use crate::both_engines;
+use crate::common::session::{browser_session as browser_of, BrowserSession as Browser};
 use crate::common::*;
-
-/// A browser session as its holder sees it.
-struct Browser {
-    access: String,
-    refresh: String,
-    csrf: String,
-}
-
-async fn browser_of(res: Response) -> Browser {
-    assert_eq!(res.status(), StatusCode::OK);
-    let refresh = cookie_value(&set_cookie(&res, "tessera_refresh").expect("refresh cookie"));
-    let csrf = cookie_value(&set_cookie(&res, "tessera_csrf").expect("csrf cookie"));
-    let body: Value = res.json().await.unwrap();
-    Browser {
-        access: body["access_token"].as_str().unwrap().to_owned(),
-        refresh,
-        csrf,
-    }
-}
-
-async fn browser_login(app: &TestApp, email: &str, password: &str) -> Browser {
-    browser_of(
-        app.login_with(&TestApp::fresh_client(), email, password)
-            .await,
-    )
-    .await
-}
 
 /// The password grant for the plain user, through the judge's client: (access, refresh).
 async fn password_grant(judge: &Judge<'_>) -> (String, String) {
@@ -70,7 +44,7 @@ both_engines! {
     async fn a_refresh_token_is_not_an_access_token(app) {
         let judge = Judge::new(&app).await;
         let (_, refresh) = password_grant(&judge).await;
-        let browser = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
+        let browser = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
         judge.assert_accepted("the browser session's access token", &browser.access).await;
         judge
             .assert_refused(&[
@@ -100,7 +74,7 @@ both_engines! {
     async fn an_access_token_is_not_a_refresh_token(app) {
         let judge = Judge::new(&app).await;
         let (access, _) = password_grant(&judge).await;
-        let browser = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
+        let browser = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
         let (id, secret) = judge.client.clone();
         let cc = app
             .token(&[("grant_type", "client_credentials")], Some((&id, &secret)))
@@ -181,8 +155,8 @@ async fn logout(app: &TestApp, browser: &Browser) {
 both_engines! {
     async fn tokens_of_a_family_revoked_by_logout_are_dead(app) {
         let judge = Judge::new(&app).await;
-        let user = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
-        let admin = browser_login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let user = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
+        let admin = app.browser_login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         judge.assert_accepted("user session before logout", &user.access).await;
         assert_eq!(app.admin_keys_response(&admin.access).await.status(), StatusCode::OK);
         // The bearer is not sent: the family revocation alone must kill the token.
@@ -203,7 +177,7 @@ both_engines! {
 both_engines! {
     async fn tokens_of_a_family_revoked_by_reuse_are_dead(app) {
         let judge = Judge::new(&app).await;
-        let first = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
+        let first = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
         let second = browser_of(app.refresh_with(&TestApp::fresh_client(), &first.refresh, &first.csrf).await).await;
         judge.assert_accepted("access token after rotation", &second.access).await;
         judge.assert_accepted("access token before rotation", &first.access).await;
@@ -224,7 +198,7 @@ both_engines! {
 both_engines! {
     async fn tokens_issued_before_revoke_sessions_are_dead(app) {
         let judge = Judge::new(&app).await;
-        let browser = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
+        let browser = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
         let (granted, refresh) = password_grant(&judge).await;
         judge.assert_accepted("browser token before revoke-sessions", &browser.access).await;
         let sub = Compact::parse(&browser.access).payload()["sub"].as_str().unwrap().to_owned();
@@ -258,7 +232,7 @@ fn high_s_twin(token: &str) -> String {
 both_engines! {
     async fn denylisted_access_tokens_are_dead(app) {
         let judge = Judge::new(&app).await;
-        let first = browser_login(&app, USER_EMAIL, USER_PASSWORD).await;
+        let first = app.browser_login(USER_EMAIL, USER_PASSWORD).await;
         let second = browser_of(app.refresh_with(&TestApp::fresh_client(), &first.refresh, &first.csrf).await).await;
         let other = judge.user_token().await;
         let (id, secret) = judge.client.clone();

@@ -12,7 +12,6 @@ mod verifier;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -34,22 +33,6 @@ const SETTINGS: [(&str, &str); 4] = [
     ("TESSERA__TOKENS__ACCESS_TTL", "10s"),
     ("TESSERA__KEYS__ROTATION_INTERVAL", "0"),
 ];
-
-async fn new_client(app: &TestApp) -> (String, String) {
-    let admin = app.admin_token().await;
-    let res = app
-        .admin_create_client(
-            Some(&admin),
-            &json!({"name": "fleet", "scopes": ["read"], "introspection": true}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let body: Value = res.json().await.unwrap();
-    (
-        body["client_id"].as_str().unwrap().to_owned(),
-        body["client_secret"].as_str().unwrap().to_owned(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_is_invisible_to_a_fleet_of_caching_verifiers() {
@@ -85,7 +68,9 @@ async fn rotation_is_invisible_to_a_fleet_of_caching_verifiers() {
         let email = format!("fleet{i}@example.com");
         let password = "fleet-password-1234".to_owned();
         replicas[0].create_user(&email, &password, &[]).await;
-        let (client_id, client_secret) = new_client(&replicas[1]).await;
+        let (client_id, client_secret) = replicas[1]
+            .register_client(json!({"name": "fleet", "scopes": ["read"], "introspection": true}))
+            .await;
         let producer = Producer::new(
             replicas.iter().map(|r| r.address.clone()).collect(),
             Credentials {
