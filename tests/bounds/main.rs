@@ -7,6 +7,9 @@
 //! peak memory and a normal client's latencies while it attacks. Apart, they share
 //! the machine only with each other (and can be run alone: `cargo test --test
 //! bounds`), not with the integration suite's servers and load.
+//!
+//! Owns the raw-socket clients (`raw`, `slow`) and what is measured of the server
+//! (`server`). May import `common` (its process builder and paths); nothing imports it.
 
 // The harness serves two binaries: bounds uses only its process builder and paths.
 #[allow(dead_code, unused_imports)]
