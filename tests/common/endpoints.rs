@@ -38,6 +38,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The access token of a login from a client of its own, which must answer 200.
+    pub async fn access_token(&self, email: &str, password: &str) -> String {
+        let res = self
+            .login_with(&Self::fresh_client(), email, password)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// GET /auth/me with `token` as the bearer.
     pub async fn me(&self, token: &str) -> Response {
         self.get_with_token(paths::ME, token).await
@@ -49,6 +61,25 @@ impl TestApp {
     /// POST /oauth/token with `form`, and HTTP Basic client credentials when given.
     pub async fn token(&self, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> Response {
         self.oauth_form(paths::TOKEN, form, basic, None).await
+    }
+
+    /// POST /oauth/token with the password grant, and `scope` when given.
+    pub async fn password_grant(
+        &self,
+        email: &str,
+        password: &str,
+        scope: Option<&str>,
+        basic: Option<(&str, &str)>,
+    ) -> Response {
+        let mut form = vec![
+            ("grant_type", "password"),
+            ("username", email),
+            ("password", password),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        self.token(&form, basic).await
     }
 
     pub async fn revoke(
@@ -68,6 +99,17 @@ impl TestApp {
     ) -> Response {
         self.oauth_form(paths::INTROSPECT, form, basic, bearer)
             .await
+    }
+
+    /// Introspects `token` with the bootstrap admin's bearer token, which must answer
+    /// 200: the JSON answer.
+    pub async fn introspect_as_admin(&self, token: &str) -> Value {
+        let admin = self.admin_token().await;
+        let res = self
+            .introspect(&[("token", token)], None, Some(&admin))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
     }
 }
 
@@ -107,14 +149,7 @@ impl TestApp {
 impl TestApp {
     /// An access token of the bootstrap admin, from a client of its own.
     pub async fn admin_token(&self) -> String {
-        let res = self
-            .login_with(&Self::fresh_client(), ADMIN_EMAIL, ADMIN_PASSWORD)
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.access_token(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
     /// POST /admin/users with a JSON body.

@@ -37,12 +37,7 @@ async fn me_status(app: &TestApp, token: &str) -> StatusCode {
 }
 
 async fn introspect(app: &TestApp, token: &str) -> Value {
-    let admin = app.admin_token().await;
-    let res = app
-        .introspect(&[("token", token)], None, Some(&admin))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+    app.introspect_as_admin(token).await
 }
 
 /// A replacement for the macro's app, on the same engine, with `reuse_grace` set.

@@ -19,15 +19,7 @@ fn jwt_header(token: &str) -> Value {
 }
 
 async fn password_grant(app: &TestApp, scope: Option<&str>) -> Response {
-    let mut form = vec![
-        ("grant_type", "password"),
-        ("username", EMAIL),
-        ("password", PASSWORD),
-    ];
-    if let Some(scope) = scope {
-        form.push(("scope", scope));
-    }
-    app.token(&form, None).await
+    app.password_grant(EMAIL, PASSWORD, scope, None).await
 }
 
 /// A password grant that must succeed: (access token, refresh token).

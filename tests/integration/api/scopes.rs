@@ -15,15 +15,7 @@ async fn password_grant(
     scope: Option<&str>,
     client: Option<(&str, &str)>,
 ) -> Response {
-    let mut form = vec![
-        ("grant_type", "password"),
-        ("username", EMAIL),
-        ("password", PASSWORD),
-    ];
-    if let Some(scope) = scope {
-        form.push(("scope", scope));
-    }
-    app.token(&form, client).await
+    app.password_grant(EMAIL, PASSWORD, scope, client).await
 }
 
 async fn refresh_grant(

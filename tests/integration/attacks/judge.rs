@@ -58,15 +58,7 @@ impl<'a> Judge<'a> {
 
     /// The access token of a fresh login by the plain (non-admin) user.
     pub async fn user_token(&self) -> String {
-        let res = self
-            .app
-            .login_with(&TestApp::fresh_client(), USER_EMAIL, USER_PASSWORD)
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.app.access_token(USER_EMAIL, USER_PASSWORD).await
     }
 
     /// `Authorization: Bearer <token>` as raw bytes, so non-ASCII tokens get sent too.
