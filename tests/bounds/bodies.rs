@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
+use crate::common::paths;
 use crate::raw::{exchange, head, Body, Outcome};
 use crate::server::{mib, Server};
 
@@ -29,15 +30,15 @@ enum Target {
 fn request(server: &Server, target: Target, framing: Framing, admin: &str) -> (Vec<u8>, Body) {
     let (path, mut extra) = match target {
         Target::Login => (
-            "/auth/login",
+            paths::LOGIN,
             vec!["Content-Type: application/json".to_owned()],
         ),
         Target::TokenForm => (
-            "/oauth/token",
+            paths::TOKEN,
             vec!["Content-Type: application/x-www-form-urlencoded".to_owned()],
         ),
         Target::AdminUsers => (
-            "/admin/users",
+            paths::ADMIN_USERS,
             vec![
                 "Content-Type: application/json".to_owned(),
                 format!("Authorization: Bearer {admin}"),
@@ -79,7 +80,7 @@ fn assert_413(outcome: &Outcome, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_megabyte_bodies_get_413_without_being_buffered() {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let client = server.client();
     let admin = server.login(&client).await.unwrap();
     let baseline = server.rss();
@@ -97,7 +98,7 @@ async fn five_megabyte_bodies_get_413_without_being_buffered() {
     // the 5 MB that follow are a malformed next request.
     let unframed = head(
         "POST",
-        "/auth/login",
+        paths::LOGIN,
         &server.addr(),
         &["Content-Type: application/json".to_owned()],
     );

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
+use crate::common::paths;
 use crate::raw::{exchange, head, Body, Outcome};
-use crate::server::{mib, Server};
+use crate::server::mib;
 
 const WAIT: Duration = Duration::from_secs(20);
 const CONCURRENT: usize = 50;
@@ -24,7 +25,7 @@ fn assert_status(outcome: &Outcome, status: u16, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_heads_get_431_and_the_server_keeps_serving() {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let client = server.client();
     let addr = server.addr();
     println!("headers: baseline {}", server.rss());
@@ -32,13 +33,13 @@ async fn oversized_heads_get_431_and_the_server_keeps_serving() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "10,000 headers",
-            head("GET", "/healthz", &addr, &many_headers(10_000)),
+            head("GET", paths::HEALTHZ, &addr, &many_headers(10_000)),
         ),
         (
             "one 1 MB header",
             head(
                 "GET",
-                "/healthz",
+                paths::HEALTHZ,
                 &addr,
                 &[format!("X-Big: {}", "a".repeat(1024 * 1024))],
             ),
@@ -47,7 +48,7 @@ async fn oversized_heads_get_431_and_the_server_keeps_serving() {
             "a 1 MB URL",
             head(
                 "GET",
-                &format!("/healthz?q={}", "a".repeat(1024 * 1024)),
+                &format!("{}?q={}", paths::HEALTHZ, "a".repeat(1024 * 1024)),
                 &addr,
                 &[],
             ),
@@ -62,12 +63,12 @@ async fn oversized_heads_get_431_and_the_server_keeps_serving() {
 
     // The limits leave room for real clients: many headers and a long URL
     // that still fit are served as usual.
-    let fits = head("GET", "/healthz", &addr, &many_headers(80));
+    let fits = head("GET", paths::HEALTHZ, &addr, &many_headers(80));
     let (outcome, _) = exchange(&addr, fits, Body::None, WAIT).await;
     assert_status(&outcome, 200, "80 headers");
     let long_url = head(
         "GET",
-        &format!("/healthz?q={}", "a".repeat(32 * 1024)),
+        &format!("{}?q={}", paths::HEALTHZ, "a".repeat(32 * 1024)),
         &addr,
         &[],
     );

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::server::{mib, Server};
+use crate::server::mib;
 use crate::slow::drip;
 use crate::slow_clients::{assert_all_cut_off, latency_summary, summary, under_attack, GIVE_UP};
 
@@ -36,7 +36,7 @@ async fn two_thousand_idle_connections_are_closed_and_others_served() {
     );
     // Started as a service manager would start it; 2,000 connections need
     // about 4,000 descriptors, so the server must raise its own limit.
-    let mut server = Server::start_with_soft_fd_limit(Some(1024));
+    let mut server = crate::server::start_with_soft_fd_limit(1024).await;
     let (soft, hard) = server.fd_limit();
     assert_eq!(
         soft, hard,

@@ -3,7 +3,7 @@
 
 use futures_util::future::join_all;
 
-use crate::server::{mib, Server};
+use crate::server::mib;
 
 const ROUNDS: usize = 3;
 const CONCURRENT: usize = 16;
@@ -13,7 +13,7 @@ const RETAINED_BOUND_MIB: f64 = 64.0;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_logins_does_not_stay_resident() {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let client = server.client();
     server.login(&client).await.unwrap();
     let before = server.rss();

@@ -1,18 +1,32 @@
-//! The real binary as a child process, so its memory can be read from `/proc`.
+//! The server under test and what is measured of it: `tessera serve` started through
+//! the shared process builder on a fresh SQLite database, its memory, descriptors and
+//! limits read from `/proc`, and a normal client's health checks and logins.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{base_env, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::common::process::{TesseraCommand, TesseraProcess};
+use crate::common::{paths, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+/// How a bounds test calls its server.
+pub type Server = TesseraProcess;
 
 /// A running `tessera serve` on a fresh SQLite database; killed on drop.
-pub struct Server {
-    child: Child,
-    pub port: u16,
-    pub base: String,
-    _dir: tempfile::TempDir,
+pub async fn start() -> Server {
+    command().start().await
+}
+
+/// Starts the server with its soft open-file limit lowered to `soft`, as service
+/// managers commonly do (1024), under this process's hard limit.
+pub async fn start_with_soft_fd_limit(soft: u64) -> Server {
+    command().soft_fd_limit(soft).start().await
+}
+
+fn command() -> TesseraCommand {
+    raise_fd_limit();
+    // actix logs every malformed request at ERROR: expected here, not shown.
+    TesseraCommand::server_on_fresh_sqlite()
+        .env("TESSERA__LOG__FILTER", "error,tessera=info")
+        .echo_errors()
 }
 
 /// Resident memory of the server in KiB: now, and the peak since the last reset.
@@ -33,88 +47,8 @@ impl std::fmt::Display for Rss {
     }
 }
 
-impl Server {
-    pub fn start() -> Self {
-        Self::start_with_soft_fd_limit(None)
-    }
-
-    /// Starts the server with its soft open-file limit lowered to `soft`, as
-    /// service managers commonly do (1024), under this process's hard limit.
-    pub fn start_with_soft_fd_limit(soft: Option<u64>) -> Self {
-        raise_fd_limit();
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/tessera.db", dir.path().display());
-        let mut env = base_env(&url);
-        // The listening port is only known from the startup log line.
-        env.insert("TESSERA__LOG__FILTER".into(), "error,tessera=info".into());
-        env.insert("TESSERA__LOG__FORMAT".into(), "json".into());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
-        if let Some(soft) = soft {
-            // SAFETY: only setrlimit, which is async-signal-safe, runs between
-            // fork and exec.
-            unsafe {
-                command.pre_exec(move || {
-                    let mut limit = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
-                    limit.rlim_cur = soft.min(limit.rlim_max);
-                    libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-                    Ok(())
-                });
-            }
-        }
-        let mut child = command
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .envs(env)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the tessera binary starts");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let port = loop {
-            let line = lines
-                .next()
-                .expect("tessera exited before listening")
-                .unwrap();
-            if let Some(port) = listening_port(&line) {
-                break port;
-            }
-        };
-        // Keep draining the log so that the server never blocks on a full pipe.
-        // actix logs every malformed request at ERROR: expected here, not shown.
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                if line.contains("\"ERROR\"") && !line.contains("actix_http::h1") {
-                    eprintln!("server: {line}");
-                }
-            }
-        });
-        Self {
-            child,
-            port,
-            base: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
-
-    pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// `None` while running, the exit status once the process has died.
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().unwrap()
-    }
-
+/// What bounds reads of its server (an inherent impl: `TesseraProcess` is this crate's).
+impl TesseraProcess {
     pub fn rss(&self) -> Rss {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .expect("the server process is alive");
@@ -164,7 +98,7 @@ impl Server {
     /// `/healthz` answers 200, or the error says why not.
     pub async fn healthz(&self, client: &reqwest::Client) -> Result<(), String> {
         let res = client
-            .get(format!("{}/healthz", self.base))
+            .get(self.url(paths::HEALTHZ))
             .send()
             .await
             .map_err(|e| format!("healthz: {e}"))?;
@@ -177,7 +111,7 @@ impl Server {
     /// The bootstrap admin logs in: 200 with an access token.
     pub async fn login(&self, client: &reqwest::Client) -> Result<String, String> {
         let res = client
-            .post(format!("{}/auth/login", self.base))
+            .post(self.url(paths::LOGIN))
             .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
             .send()
             .await
@@ -194,22 +128,6 @@ impl Server {
 /// How long a normal client waits before calling the server unresponsive.
 /// A hang guard, far above any healthy latency; the latencies are reported.
 pub const NORMAL_CLIENT_PATIENCE: Duration = Duration::from_secs(15);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn listening_port(line: &str) -> Option<u16> {
-    let value: serde_json::Value = serde_json::from_str(line).ok()?;
-    let fields = &value["fields"];
-    if fields["message"] != "tessera listening" {
-        return None;
-    }
-    fields["port"].as_u64()?.try_into().ok()
-}
 
 /// This process holds thousands of sockets: more than the usual soft limit
 /// of 1024 open files. Returns the hard limit.

@@ -87,7 +87,7 @@ struct Slow {
 }
 
 async fn run(name: &str, kinds: Vec<Slow>) {
-    let server = Server::start();
+    let server = crate::server::start().await;
     let baseline = server.rss();
     server.reset_peak();
     let attack = kinds
