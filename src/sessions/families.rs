@@ -1,5 +1,6 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
+use super::rotation::RULES;
 use super::scope::{narrow, ScopeError};
 use super::{RefreshToken, RevocationReason, SessionError, SessionService, FIRST_PARTY_CLIENT};
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
@@ -117,6 +118,7 @@ impl SessionService {
                 now,
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
+                rules: RULES,
             })
             .await?;
         let (family, roles) = match outcome {

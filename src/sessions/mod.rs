@@ -12,6 +12,7 @@ mod introspect;
 mod login;
 mod passwords;
 mod refresh_token;
+mod rotation;
 pub mod scope;
 mod throttle;
 mod users;

@@ -1,27 +1,8 @@
+//! Refresh families (login sessions), their tokens, and the access-token denylist.
+
 use async_trait::async_trait;
 
-use super::{
-    ClientRow, FamilyRow, NewFamily, Reservation, RotateOutcome, Rotation, StoreError,
-    ThrottleCounter, UserRow,
-};
-
-#[async_trait]
-pub trait UserStore {
-    /// `Ok(false)` when the e-mail is taken.
-    async fn insert_user(&self, user: &UserRow) -> Result<bool, StoreError>;
-    async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError>;
-    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError>;
-    /// Kills every session of the user: families revoked, earlier tokens dead. `Ok(false)` if no such user.
-    async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError>;
-    /// Disables the account and revokes its sessions. `Ok(false)` if no such user.
-    async fn disable_user(&self, id: &str, now: i64) -> Result<bool, StoreError>;
-}
-
-#[async_trait]
-pub trait ClientStore {
-    async fn insert_client(&self, client: &ClientRow) -> Result<(), StoreError>;
-    async fn client_by_id(&self, id: &str) -> Result<Option<ClientRow>, StoreError>;
-}
+use super::{FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
 
 #[async_trait]
 pub trait FamilyStore {
@@ -76,25 +57,4 @@ pub trait FamilyStore {
         families_expired_by: i64,
         batch: i64,
     ) -> Result<u64, StoreError>;
-}
-
-#[async_trait]
-pub trait ThrottleStore {
-    /// Reserves one password check for `subject` at `now`, atomically, by the rule of
-    /// `sessions::throttle`: at most `limit` per `window` seconds, then blocked for
-    /// `block` seconds.
-    async fn reserve_attempt(
-        &self,
-        subject: &str,
-        now: i64,
-        limit: i64,
-        window: i64,
-        block: i64,
-    ) -> Result<Reservation, StoreError>;
-    /// The reserved check failed: it stays counted, no longer pending.
-    async fn settle_failure(&self, subject: &str, window_start: i64) -> Result<(), StoreError>;
-    /// The reserved attempt checked no password, or succeeded: it does not count.
-    async fn give_back_attempt(&self, subject: &str, window_start: i64) -> Result<(), StoreError>;
-    async fn throttle_counter(&self, subject: &str) -> Result<Option<ThrottleCounter>, StoreError>;
-    async fn clear_failures(&self, subject: &str) -> Result<(), StoreError>;
 }
