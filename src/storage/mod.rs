@@ -12,11 +12,12 @@
 //!
 //! May import `config`, `domain` and `clock`; never `keys`' services, `tokens`,
 //! `sessions` or `http`. Inside: `sql` and `group_commit` import the traits and
-//! models here, never each other; the engines import only `connect` and `error`.
+//! models here, never each other; the engines import only `database`, the leaf `connect` and `error` call them through.
 
 mod batches;
 mod clients;
 mod connect;
+mod database;
 mod error;
 mod families;
 mod group_commit;
@@ -34,7 +35,8 @@ use std::sync::Arc;
 
 pub use batches::{Presented, RotationBatches, SpentBatch};
 pub use clients::ClientStore;
-pub use connect::{connect, migrate, Database};
+pub use connect::{connect, migrate};
+pub use database::Database;
 pub use error::StoreError;
 pub use families::FamilyStore;
 pub use group_commit::{GroupCommit, RotationMetrics};

@@ -2,16 +2,15 @@
 //! database is unavailable. Chosen once at start-up from a `postgres:` URL; the SQL
 //! text is the same as SQLite's.
 //!
-//! May import the rest of `storage`.
+//! May import `storage::database`; nothing else of tessera.
 
-use super::connect::{pool_options, Database, Engine};
-use super::StoreError;
+use super::database::{pool_options, Database, Engine};
 
 /// Two group-commit lanes: a second batch forms while the first commits.
 pub const ROTATION_LANES: usize = 2;
 
 /// Opens a pool of up to `max_connections`, which reads and writes share.
-pub async fn open(url: &str, max_connections: u32) -> Result<Database, StoreError> {
+pub async fn open(url: &str, max_connections: u32) -> Result<Database, sqlx::Error> {
     let pool = pool_options(max_connections).connect(url).await?;
     Ok(Database {
         writer: pool.clone(),

@@ -2,7 +2,7 @@
 //! which of its error codes mean the database is unavailable. Chosen once at
 //! start-up from a `sqlite:` URL; the SQL text is the same as PostgreSQL's.
 //!
-//! May import the rest of `storage` and `config`.
+//! May import `storage::database`; nothing else of tessera.
 
 mod checkpoint;
 
@@ -13,8 +13,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
-use super::connect::{pool_options, Database, Engine};
-use super::StoreError;
+use super::database::{pool_options, Database, Engine};
 
 /// SQLite has one writer, so one group-commit lane: one batch at a time.
 pub const ROTATION_LANES: usize = 1;
@@ -29,7 +28,7 @@ const WRITER_TEMP_STORE: &str = "PRAGMA temp_store = MEMORY";
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// Opens the file at `url` (creating it), with up to `max_connections` readers.
-pub async fn open(url: &str, max_connections: u32) -> Result<Database, StoreError> {
+pub async fn open(url: &str, max_connections: u32) -> Result<Database, sqlx::Error> {
     prepare_sqlite_file(url).await?;
     let pool = sqlite_pool(pool_options(max_connections), url, Access::Read).await?;
     // SQLite admits one writer at a time and makes the others retry in a
@@ -59,7 +58,7 @@ async fn sqlite_pool(
     options: AnyPoolOptions,
     url: &str,
     access: Access,
-) -> Result<AnyPool, StoreError> {
+) -> Result<AnyPool, sqlx::Error> {
     let pool = options
         .after_connect(move |conn, _| {
             Box::pin(async move {
@@ -117,14 +116,14 @@ async fn sqlite_pool(
 }
 
 /// Creates the file (and its directory, e.g. `data/`) and switches it to WAL once.
-async fn prepare_sqlite_file(url: &str) -> Result<(), StoreError> {
+async fn prepare_sqlite_file(url: &str) -> Result<(), sqlx::Error> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into()));
     let path = options.get_filename();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+        std::fs::create_dir_all(dir)?;
     }
     let conn = options.connect().await?;
     conn.close().await?;
