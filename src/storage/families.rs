@@ -8,8 +8,9 @@ use super::{FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
 pub trait FamilyStore {
     async fn start_family(&self, family: &NewFamily) -> Result<(), StoreError>;
 
-    /// Spends a refresh token and stores its child, atomically: of concurrent
-    /// presentations of one token exactly one is `Rotated`.
+    /// Spends a refresh token and stores its child, atomically, as `rotation.rules`
+    /// decide on what the transaction finds: of concurrent presentations of one token
+    /// exactly one is `Rotated`.
     async fn rotate_refresh(&self, rotation: &Rotation<'_>) -> Result<RotateOutcome, StoreError>;
 
     /// The family of a refresh token, spent or not.
