@@ -66,7 +66,7 @@ impl RotationBatches for SqlStore {
             .zip(found)
             .filter_map(|((r, link), token)| Some((r, link.token, token?)))
             .collect();
-        let mut decided = judge_spent(&mut tx, spent).await?.into_iter();
+        let mut decided = apply_spent_verdicts(&mut tx, spent).await?.into_iter();
         let outcomes = was_spent
             .into_iter()
             .map(|spent| if spent { decided.next() } else { None })
@@ -91,7 +91,7 @@ impl RotationBatches for SqlStore {
         let mut tx = self.writer.begin().await?;
         let link = Link::presented(r);
         let outcome = match spend(&mut tx, r.now, &[link]).await?.pop().flatten() {
-            Some(token) => judge_one(&mut tx, r, link.token, token).await?,
+            Some(token) => apply_spent_verdict(&mut tx, r, link.token, token).await?,
             None => settle(&mut tx, r).await?,
         };
         tx.commit().await?;
@@ -102,7 +102,7 @@ impl RotationBatches for SqlStore {
 /// Asks the rules about each spent token (`(rotation, the token spent, what the
 /// database says of it)`), stores the children of the rotations they allow and puts
 /// the other tokens back. Returns the outcomes in order.
-async fn judge_spent(
+async fn apply_spent_verdicts(
     tx: &mut Tx,
     spent: Vec<(&Rotation<'_>, &[u8], SpentToken)>,
 ) -> Result<Vec<RotateOutcome>, StoreError> {
@@ -110,7 +110,7 @@ async fn judge_spent(
     let mut children = Vec::new();
     let mut put_back = Vec::new();
     for (r, token, found) in spent {
-        match (r.rules.spent)(&found, r.client) {
+        let refused = match (r.rules.spent)(&found, r.client) {
             SpentVerdict::Rotate => {
                 children.push(Child {
                     hash: r.child.to_vec(),
@@ -124,29 +124,27 @@ async fn judge_spent(
                     family: found.family,
                     roles: found.roles,
                 });
+                continue;
             }
-            refused => {
-                put_back.push(token.to_vec());
-                outcomes.push(match refused {
-                    SpentVerdict::WrongClient => RotateOutcome::WrongClient,
-                    _ => RotateOutcome::Invalid,
-                });
-            }
-        }
+            SpentVerdict::WrongClient => RotateOutcome::WrongClient,
+            SpentVerdict::Invalid => RotateOutcome::Invalid,
+        };
+        put_back.push(token.to_vec());
+        outcomes.push(refused);
     }
     insert_children(tx, &children).await?;
     put_back_tokens(tx, &put_back).await?;
     Ok(outcomes)
 }
 
-/// `judge_spent` of one rotation, whose spent token is `token`.
-async fn judge_one(
+/// `apply_spent_verdicts` for one rotation, whose spent token is `token`.
+async fn apply_spent_verdict(
     tx: &mut Tx,
     r: &Rotation<'_>,
     token: &[u8],
     found: SpentToken,
 ) -> Result<RotateOutcome, StoreError> {
-    let mut outcomes = judge_spent(tx, vec![(r, token, found)]).await?;
+    let mut outcomes = apply_spent_verdicts(tx, vec![(r, token, found)]).await?;
     outcomes
         .pop()
         .ok_or_else(|| StoreError::Corrupt("a rotation without an outcome".into()))
@@ -173,7 +171,7 @@ async fn settle(tx: &mut Tx, r: &Rotation<'_>) -> Result<RotateOutcome, StoreErr
                     child: r.child,
                 };
                 if let Some(found) = spend(tx, r.now, &[link]).await?.pop().flatten() {
-                    return judge_one(tx, r, child, found).await;
+                    return apply_spent_verdict(tx, r, child, found).await;
                 }
             }
         }
