@@ -116,11 +116,16 @@ pub async fn build_state(
 ) -> Result<Instance, StartupError> {
     let db = open_database(&settings).await?;
     let metrics = Metrics::new();
-    let store = db.store(storage::RotationMetrics {
-        batch_sizes: metrics.refresh_group_commit_size.clone(),
-        writer_transactions: metrics.refresh_writer_transactions.clone(),
-        screened_out: metrics.refresh_screened_out.clone(),
-    });
+    // Refresh rotations are group-committed; everything else goes straight to SQL.
+    let store: SharedStore = Arc::new(storage::GroupCommit::start(
+        db.sql_store(),
+        db.rotation_lanes(),
+        storage::RotationMetrics {
+            batch_sizes: metrics.refresh_group_commit_size.clone(),
+            writer_transactions: metrics.refresh_writer_transactions.clone(),
+            screened_out: metrics.refresh_screened_out.clone(),
+        },
+    ));
     let kek = resolve_kek(&settings.keys.kek)?;
     let keys = KeyService::start(
         store.clone(),

@@ -1,5 +1,6 @@
 //! Refresh families: start, rotate with reuse detection, revoke.
 
+use super::rotation::RULES;
 use super::scope::narrow;
 use super::{
     RefreshFailure, RefreshToken, RevocationReason, SessionError, SessionService,
@@ -90,6 +91,7 @@ impl SessionService {
                 now,
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
+                rules: RULES,
             })
             .await?;
         let (family, roles) = match outcome {

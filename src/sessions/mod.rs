@@ -18,6 +18,7 @@ mod login;
 mod passwords;
 mod refresh_token;
 mod revoke;
+mod rotation;
 pub mod scope;
 mod throttle;
 mod users;

@@ -1,257 +1,39 @@
-//! Opening the database chosen by the URL scheme, and applying its migrations.
+//! Opening the database the URL scheme chooses, once at start-up, and applying its
+//! migrations. What each engine needs is in `sqlite` and `postgres`.
 
-use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
-
-use sqlx::any::AnyPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
-
-use super::checkpoint;
-use super::group_commit::RotationMetrics;
-use super::sql::SqlStore;
-use super::{SharedStore, StoreError};
+use super::database::{Database, Engine};
+use super::{postgres, sqlite, SqlStore, StoreError};
 use crate::config::{DatabaseSettings, DatabaseUrl};
 
-/// Which engine runs: known here, in storage, and nowhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-/// Open pools and the engine behind them.
-#[derive(Clone)]
-pub struct Database {
-    pub pool: AnyPool,
-    /// Where writes go: the same pool on PostgreSQL, one connection on SQLite.
-    pub writer: AnyPool,
-    pub engine: Engine,
-}
-
 impl Database {
-    /// The store over these pools; `rotation_metrics` count what its refresh
-    /// rotations cost.
-    pub fn store(&self, rotation_metrics: RotationMetrics) -> SharedStore {
-        // Group commit: SQLite has one writer, so one batch at a time; on PostgreSQL a
-        // second batch forms while the first commits.
-        let lanes = match self.engine {
-            Engine::Sqlite => 1,
-            Engine::Postgres => 2,
-        };
-        Arc::new(SqlStore::new(
-            self.pool.clone(),
-            self.writer.clone(),
-            lanes,
-            rotation_metrics,
-        ))
+    /// The SQL store over these pools.
+    pub fn sql_store(&self) -> SqlStore {
+        SqlStore::new(self.pool.clone(), self.writer.clone())
+    }
+
+    /// How many group-commit lanes suit the engine.
+    pub fn rotation_lanes(&self) -> usize {
+        match self.engine {
+            Engine::Sqlite => sqlite::ROTATION_LANES,
+            Engine::Postgres => postgres::ROTATION_LANES,
+        }
     }
 }
-
-/// A waiting request gives up after this long and answers 503 instead of hanging.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-/// A pooled connection idle this long is pinged before it is handed out.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
-/// How much of the SQLite file each connection maps (address space, not memory).
-const SQLITE_MMAP_BYTES: u64 = 1 << 30;
-/// The WAL file's size once a checkpoint has emptied it.
-const SQLITE_WAL_KEEP_BYTES: u64 = 64 << 20;
-/// Where the SQLite writer keeps statement journals and temporary tables.
-const WRITER_TEMP_STORE: &str = "PRAGMA temp_store = MEMORY";
-/// How long SQLite waits for a competing writer before reporting "busy".
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<Database, StoreError> {
     sqlx::any::install_default_drivers();
-    match &settings.url {
-        DatabaseUrl::Sqlite(url) => {
-            prepare_sqlite_file(url).await?;
-            let pool =
-                sqlite_pool(pool_options(settings.max_connections), url, Access::Read).await?;
-            // SQLite admits one writer at a time and makes the others retry in a
-            // sleep loop (busy_timeout): under load, stalls of 100 ms and more. All of
-            // this process's writes share one connection instead, and waiting writers
-            // queue in order in the pool.
-            let writer = sqlite_pool(pool_options(1), url, Access::Write).await?;
-            checkpoint::spawn(checkpoint::Pools {
-                own: sqlite_pool(pool_options(1), url, Access::Read).await?,
-                writer: writer.clone(),
-            });
-            Ok(Database {
-                pool,
-                writer,
-                engine: Engine::Sqlite,
-            })
-        }
+    Ok(match &settings.url {
+        DatabaseUrl::Sqlite(url) => sqlite::open(url, settings.max_connections).await?,
         DatabaseUrl::Postgres(url) => {
-            let pool = pool_options(settings.max_connections)
-                .connect(url.expose())
-                .await?;
-            Ok(Database {
-                writer: pool.clone(),
-                pool,
-                engine: Engine::Postgres,
-            })
+            postgres::open(url.expose(), settings.max_connections).await?
         }
-    }
-}
-
-fn pool_options(max_connections: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max_connections)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        // sqlx pings every connection on checkout by default: a round trip per request
-        // (5-11% of a refresh). A connection that was in use moments ago is alive; one
-        // that sat idle may have been cut by the server or a proxy, so only that one is
-        // pinged. A connection that dies anyway fails its query with a 503 and is
-        // replaced.
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                    conn.ping().await?;
-                }
-                Ok(true)
-            })
-        })
-}
-
-/// What a SQLite pool's connections are for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-}
-
-async fn sqlite_pool(
-    options: AnyPoolOptions,
-    url: &str,
-    access: Access,
-) -> Result<AnyPool, StoreError> {
-    let pool = options
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                // Per-connection settings; WAL was made permanent when the file was prepared.
-                // mmap: pages are read from the OS page cache shared by every connection,
-                // not copied into each connection's own 2 MB cache, which a database of a
-                // million families outgrows at once.
-                conn.execute(sqlx::AssertSqlSafe(format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = {SQLITE_MMAP_BYTES};"
-                )))
-                .await?;
-                // SQLite opens a file it cannot write read-only, silently, and such a
-                // connection stays read-only after the disk recovers. A write that is
-                // rolled back (it touches nothing) refuses that connection, so the pool
-                // tries again later instead of keeping it. Readers only read: they
-                // keep opening, so reads go on while writes fail.
-                if access == Access::Write {
-                    conn.execute("BEGIN; PRAGMA user_version = 0; ROLLBACK;")
-                        .await?;
-                    // Checkpoints are `checkpoint::spawn`'s; a WAL that grew under load
-                    // is cut back to this size when it starts over.
-                    conn.execute(sqlx::AssertSqlSafe(format!(
-                        "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {SQLITE_WAL_KEEP_BYTES};"
-                    )))
-                    .await?;
-                    // A statement that writes many rows inside a transaction (a group
-                    // commit's) keeps the pages it changes in a statement journal, in a
-                    // temporary file once past 64 KiB: a write system call per page. In
-                    // memory a batch's journal is a few hundred KiB (bench/refresh: 11%
-                    // more rotations on a million families). Migrations switch back to
-                    // a file (`migrate`): theirs can be as large as a table.
-                    conn.execute(WRITER_TEMP_STORE).await?;
-                }
-                Ok(())
-            })
-        })
-        // When SQLite fails a COMMIT (disk I/O error, disk full) it rolls the
-        // transaction back itself, but sqlx still counts it as open, its ROLLBACK then
-        // fails too, and every later "transaction" on the connection is a savepoint
-        // inside one that never commits: writes answered 200 and never reached the
-        // disk (tests/faults/outage.rs). Such a connection is closed, not reused.
-        // Only a connection released inside a transaction pays a round trip: the ping
-        // waits for the rollback sqlx queued when the transaction was dropped.
-        .after_release(|conn, _| {
-            Box::pin(async move {
-                if conn.is_in_transaction() {
-                    conn.ping().await?;
-                }
-                Ok(!conn.is_in_transaction())
-            })
-        })
-        .connect(url)
-        .await?;
-    Ok(pool)
-}
-
-/// Creates the file (and its directory, e.g. `data/`) and switches it to WAL once.
-async fn prepare_sqlite_file(url: &str) -> Result<(), StoreError> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .busy_timeout(Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into()));
-    let path = options.get_filename();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
-    }
-    let conn = options.connect().await?;
-    conn.close().await?;
-    Ok(())
+    })
 }
 
 /// Applies the engine's migrations; safe to run on every start and from several replicas.
 pub async fn migrate(db: &Database) -> Result<(), sqlx::migrate::MigrateError> {
     match db.engine {
-        Engine::Sqlite => {
-            // The writer's pool holds one connection, so these run on the same one as
-            // the migrations.
-            db.writer.execute("PRAGMA temp_store = FILE").await?;
-            let applied = sqlx::migrate!("./migrations/sqlite").run(&db.writer).await;
-            let restored = db.writer.execute(WRITER_TEMP_STORE).await;
-            // A failed migration's own error says more than the failed restore's.
-            applied?;
-            restored?;
-            Ok(())
-        }
-        Engine::Postgres => {
-            sqlx::migrate!("./migrations/postgres")
-                .run(&db.writer)
-                .await
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use sqlx::Row;
-
-    use crate::config::{DatabaseSettings, DatabaseUrl};
-
-    async fn temp_store(pool: &sqlx::AnyPool) -> i64 {
-        sqlx::query("PRAGMA temp_store")
-            .fetch_one(pool)
-            .await
-            .unwrap()
-            .try_get::<i64, _>(0)
-            .unwrap()
-    }
-
-    /// The writer journals in memory (group commits) once migrations, which may
-    /// rewrite a whole table and journal to a file, are done; readers keep SQLite's
-    /// default.
-    #[tokio::test]
-    async fn only_the_sqlite_writer_keeps_temporary_data_in_memory() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = DatabaseSettings {
-            url: DatabaseUrl::Sqlite(format!("sqlite://{}", dir.path().join("t.db").display())),
-            max_connections: 2,
-        };
-        let db = super::connect(&settings).await.unwrap();
-        super::migrate(&db).await.unwrap();
-        const MEMORY: i64 = 2;
-        const DEFAULT: i64 = 0;
-        assert_eq!(temp_store(&db.writer).await, MEMORY);
-        assert_eq!(temp_store(&db.pool).await, DEFAULT);
+        Engine::Sqlite => sqlite::migrate(db).await,
+        Engine::Postgres => postgres::migrate(db).await,
     }
 }

@@ -1,5 +1,7 @@
 use sqlx::sqlite::SqliteError;
 
+use super::{postgres, sqlite};
+
 /// A storage failure. Unavailability (the database does not answer) is told apart
 /// so that callers can answer 503 with `Retry-After` instead of an opaque 500.
 #[derive(Debug, thiserror::Error)]
@@ -17,24 +19,15 @@ impl From<sqlx::Error> for StoreError {
         let unavailable = match &e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
             sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(db) if db.try_downcast_ref::<SqliteError>().is_some() => {
-                // SQLite reports extended codes (778 is SQLITE_IOERR_WRITE); the primary
-                // code is the low byte. Busy beyond the timeout, locked, read-only (the
-                // file or its disk), I/O error, disk full, cannot open, locking protocol,
-                // not a database.
-                db.code()
-                    .and_then(|code| code.parse::<i32>().ok())
-                    .is_some_and(|code| matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14 | 15 | 26))
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                if db.try_downcast_ref::<SqliteError>().is_some() {
+                    sqlite::means_unavailable(code)
+                } else {
+                    postgres::means_unavailable(code)
+                }
             }
-            // PostgreSQL: connection exceptions (08), operator intervention such as
-            // shutdown (57P), insufficient resources (53), and a read-only transaction
-            // (25006: connected to a standby, e.g. during a failover).
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code == "25006"
-                    || ["08", "57P", "53"]
-                        .iter()
-                        .any(|class| code.starts_with(class))
-            }),
             _ => false,
         };
         if unavailable {

@@ -1,3 +1,5 @@
+//! Signing keys and the keyset version replicas poll.
+
 use async_trait::async_trait;
 
 use super::{KeyChange, StoreError, StoredKey};

@@ -90,35 +90,6 @@ pub struct FamilyRow {
     pub revoked_at: Option<i64>,
 }
 
-/// What presenting a refresh token did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RotateOutcome {
-    /// The token (or, within the grace window, its unused child) was spent and a
-    /// new child stored. Carries what the new access token needs.
-    Rotated {
-        family: FamilyRow,
-        roles: Vec<String>,
-    },
-    /// A spent token came back: the family is now revoked.
-    Reused { family_id: String, user_id: String },
-    /// The family is bound to another client; nothing was spent.
-    WrongClient,
-    /// Unknown, expired, of a dead family or of a disabled user; nothing was spent.
-    Invalid,
-}
-
-/// A rotation request: spend `presented`, store `child` in its place.
-#[derive(Debug, Clone)]
-pub struct Rotation<'a> {
-    pub presented: &'a [u8],
-    /// The authenticated client presenting the token, if any.
-    pub client: Option<&'a str>,
-    pub child: &'a [u8],
-    pub now: i64,
-    pub idle_ttl: i64,
-    pub grace: i64,
-}
-
 /// A login-throttle subject's counter as stored. `failures` counts every attempt
 /// reserved in the window that was not given back, `pending` those of them whose
 /// password check has not finished yet.

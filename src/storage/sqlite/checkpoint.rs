@@ -105,7 +105,7 @@ mod tests {
             url: DatabaseUrl::Sqlite(format!("sqlite://{}", path.display())),
             max_connections: 2,
         };
-        let db = super::super::connect(&settings).await.unwrap();
+        let db = crate::storage::connect(&settings).await.unwrap();
         db.writer
             .execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)")
             .await

@@ -1,109 +1,11 @@
-//! The one SQL implementation of the store traits. Both engines run the same text:
-//! `$n` parameters, `RETURNING`, `ON CONFLICT`, integer times.
-
-use std::future::Future;
+//! Signing keys and the keyset version, in SQL.
 
 use async_trait::async_trait;
-use sqlx::{AnyPool, Row};
-use tokio::runtime::Handle;
+use sqlx::Row;
 
-use super::group_commit::{RotationMetrics, RotationQueue};
-use super::{HealthStore, KeyChange, KeyStore, StoreError, StoredKey};
+use super::{corrupt, SqlStore};
 use crate::domain::KeyState;
-
-#[derive(Clone)]
-pub struct SqlStore {
-    /// Reads.
-    pub(super) pool: AnyPool,
-    /// Writes and read-then-write transactions (see `Database::writer`).
-    pub(super) writer: AnyPool,
-    /// The runtime that request-path database work runs on (see `at_home`).
-    home: Option<Handle>,
-    /// Where rotations queue for group commit; `None` rotates each on its own.
-    rotations: Option<RotationQueue>,
-}
-
-impl SqlStore {
-    /// A store whose request-path work, and `rotation_lanes` group-commit loops, run
-    /// on the runtime that creates it.
-    pub fn new(
-        pool: AnyPool,
-        writer: AnyPool,
-        rotation_lanes: usize,
-        rotation_metrics: RotationMetrics,
-    ) -> Self {
-        let mut store = Self {
-            pool,
-            writer,
-            home: Handle::try_current().ok(),
-            rotations: None,
-        };
-        if let Some(home) = store.home.clone() {
-            store.rotations = Some(RotationQueue::start(
-                store.clone(),
-                rotation_lanes,
-                rotation_metrics,
-                &home,
-            ));
-        }
-        store
-    }
-
-    /// Where rotations queue, if they are group-committed.
-    pub(super) fn rotation_queue(&self) -> Option<&RotationQueue> {
-        self.rotations.as_ref()
-    }
-
-    /// Runs `work` on the store's home runtime. A pooled connection's socket belongs to
-    /// the reactor of the runtime that opened it, and actix gives every worker a
-    /// single-threaded runtime of its own: a worker using a connection another worker
-    /// opened is woken through that other thread on every round trip. On one
-    /// multi-thread home runtime a whole transaction stays on one reactor
-    /// (bench/refresh measured about +25% rotations/s). The work finishes even when
-    /// the request that started it is dropped, so a rotation is never cut in half.
-    pub(super) async fn at_home<T, F>(
-        &self,
-        work: impl FnOnce(SqlStore) -> F,
-    ) -> Result<T, StoreError>
-    where
-        F: Future<Output = Result<T, StoreError>> + Send + 'static,
-        T: Send + 'static,
-    {
-        let Some(home) = &self.home else {
-            return work(self.clone()).await;
-        };
-        match home.spawn(work(self.clone())).await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // The runtime is shutting down: the process is going away.
-            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
-        }
-    }
-}
-
-#[async_trait]
-impl HealthStore for SqlStore {
-    /// Ready means able to record a session, so the probe commits a write: SQLite on a
-    /// disk that refuses writes still answers `SELECT 1` (and reads). The row is its
-    /// own (no rotation waits on it) and changes every time, because SQLite does not
-    /// write a page whose content an update leaves unchanged.
-    async fn ping(&self) -> Result<(), StoreError> {
-        self.at_home(|s| async move {
-            let done = sqlx::query("UPDATE readiness_probe SET probes = probes + 1 WHERE id = 1")
-                .execute(&s.writer)
-                .await?;
-            if done.rows_affected() != 1 {
-                return Err(corrupt("readiness_probe has no row"));
-            }
-            Ok(())
-        })
-        .await
-    }
-}
-
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
+use crate::storage::{KeyChange, KeyStore, StoreError, StoredKey};
 
 fn key_from_row(row: &sqlx::any::AnyRow) -> Result<StoredKey, StoreError> {
     let alg: String = row.try_get("alg")?;

@@ -13,13 +13,10 @@
 //! holder can present it, so a presented token the read does not find was never issued
 //! (or is purged); a revoked family stays revoked; and expiry only comes closer.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::{AnyPool, Row};
-
-use super::StoreError;
+use crate::storage::Presented;
 
 /// Why a presentation was answered by the read alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,21 +39,12 @@ impl Screened {
     }
 }
 
-/// What the database holds of one presented token and its family.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub used: bool,
-    pub expires_at: i64,
-    pub family_revoked: bool,
-    pub family_expires_at: i64,
-}
-
 /// `Some(reason)` when presenting a token in the state `found` at `now` can only be
 /// `Invalid` and changes nothing; `None` when the writer must see it. The same cases
-/// as the writer's `SPEND` (which spends only an unused, unexpired token of a live
-/// family) and `settle_unspent` (which answers a spent token of a dead family
-/// `Invalid` without writing).
-pub fn screen(found: Option<&Found>, now: i64) -> Option<Screened> {
+/// as the writer's spend (which spends only an unused, unexpired token of a live
+/// family) and the rules for a token it could not spend (`sessions::rotation`, which
+/// answer an unused or dead-family token `Invalid` without a write).
+pub fn screen(found: Option<&Presented>, now: i64) -> Option<Screened> {
     let Some(found) = found else {
         return Some(Screened::Unknown);
     };
@@ -131,53 +119,6 @@ impl ScreenRecord {
     }
 }
 
-/// Reads the state of each of `hashes` (distinct, at least one) in one query on
-/// `pool`; a token the result lacks is unknown. The parameter list is padded to a
-/// power of two, like the batch's other statements, so a connection prepares few texts.
-pub async fn read_presented(
-    pool: &AnyPool,
-    hashes: &[&[u8]],
-) -> Result<HashMap<Vec<u8>, Found>, StoreError> {
-    let Some(last) = hashes.last() else {
-        return Ok(HashMap::new());
-    };
-    let n = hashes.len().next_power_of_two();
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(read_sql(n)));
-    for i in 0..n {
-        query = query.bind(hashes.get(i).unwrap_or(last).to_vec());
-    }
-    query
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|row| {
-            let used_at: Option<i64> = row.try_get("used_at")?;
-            let revoked_at: Option<i64> = row.try_get("revoked_at")?;
-            Ok((
-                row.try_get("hash")?,
-                Found {
-                    used: used_at.is_some(),
-                    expires_at: row.try_get("token_expires_at")?,
-                    family_revoked: revoked_at.is_some(),
-                    family_expires_at: row.try_get("family_expires_at")?,
-                },
-            ))
-        })
-        .collect()
-}
-
-fn read_sql(n: usize) -> String {
-    let keys = (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "SELECT t.hash, t.used_at, t.expires_at AS token_expires_at, f.revoked_at, \
-         f.expires_at AS family_expires_at FROM refresh_tokens t \
-         JOIN refresh_families f ON f.id = t.family_id WHERE t.hash IN ({keys})"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,8 +145,13 @@ mod tests {
 
     const NOW: i64 = 1_000;
 
-    fn found(used: bool, expires_at: i64, family_revoked: bool, family_expires_at: i64) -> Found {
-        Found {
+    fn found(
+        used: bool,
+        expires_at: i64,
+        family_revoked: bool,
+        family_expires_at: i64,
+    ) -> Presented {
+        Presented {
             used,
             expires_at,
             family_revoked,
@@ -246,12 +192,5 @@ mod tests {
         for (state, expected) in cases {
             assert_eq!(screen(state.as_ref(), NOW), expected, "{state:?}");
         }
-    }
-
-    #[test]
-    fn the_read_names_every_padded_parameter_once() {
-        let sql = read_sql(4);
-        assert!(sql.ends_with("WHERE t.hash IN ($1, $2, $3, $4)"), "{sql}");
-        assert!(!sql.contains("$5"));
     }
 }

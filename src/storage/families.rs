@@ -1,0 +1,61 @@
+//! Refresh families (login sessions), their tokens, and the access-token denylist.
+
+use async_trait::async_trait;
+
+use super::{FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
+
+#[async_trait]
+pub trait FamilyStore {
+    async fn start_family(&self, family: &NewFamily) -> Result<(), StoreError>;
+
+    /// Spends a refresh token and stores its child, atomically, as `rotation.rules`
+    /// decide on what the transaction finds: of concurrent presentations of one token
+    /// exactly one is `Rotated`.
+    async fn rotate_refresh(&self, rotation: &Rotation<'_>) -> Result<RotateOutcome, StoreError>;
+
+    /// The family of a refresh token, spent or not.
+    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError>;
+
+    /// `Ok(true)` if this call revoked it (it was live).
+    async fn revoke_family(
+        &self,
+        family_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Denylists an access token until its own expiry.
+    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+
+    /// One round trip: is this access token denylisted, of a revoked family, or of a
+    /// user who is disabled or revoked every session after it was issued?
+    async fn access_token_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+        iat: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The families of the tokens whose key is in `[from, until)` and whose two key bytes
+    /// at offset `sample_at` are at most `sample`.
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Deletes the family's spent tokens but the newest `keep`; returns how many went.
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError>;
+
+    /// Deletes up to `batch` expired rows of each kind; returns how many went. Families
+    /// go when they expired at or before `families_expired_by`, other rows at `now`.
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,97 @@
+//! Group commit for refresh rotations, as a decorator around a store: `GroupCommit`
+//! queues the rotations and forwards every other call to the store it wraps, which
+//! carries out the batches (`RotationBatches`) and knows nothing of the queue. The
+//! queue and its lanes hold no SQL.
+//!
+//! Concurrent rotations wait in one queue and a lane takes everything queued at once:
+//! one transaction spends all their tokens, stores all the children and commits once.
+//! A rotation costs its share of five round trips and one commit instead of four and
+//! one of its own (bench/refresh).
+//!
+//! Before any of that, one read on the reader pool screens the batch (`screen`):
+//! unknown tokens, and tokens that are expired or of a dead family, are answered at
+//! once, and a batch left with nothing opens no transaction. Anyone can present a
+//! well-formed token, and junk must not queue real rotations behind the one writer.
+//! With nothing to find the read still costs time and CPU (about a tenth of the
+//! rotations a second on SQLite), so after a run of clean screenings a lane screens
+//! beforehand only once a second, until junk shows up again: junk then shares one
+//! batch's transaction, never one of its own, is answered after one read, and turns
+//! screening first back on.
+//!
+//! Exactly one of concurrent presentations of a token still wins: a batch holds each
+//! token once (a repeat waits for the batch to commit, then meets the spent token like
+//! any later presentation), and the store spends only what is unspent. What the batch
+//! could not spend (reuse, grace, or a token that died since the read) is settled one
+//! by one after the batch.
+//!
+//! May import the rest of `storage`; never `sql`, the engines or the services.
+
+mod forward;
+mod lane;
+mod screen;
+
+use std::sync::Arc;
+
+use prometheus::{Histogram, IntCounter, IntCounterVec};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::{RotateOutcome, Rotation, RotationBatches, StoreError};
+use lane::{lane, Job};
+use screen::Screened;
+
+/// Rotations waiting beyond this are not queued: the caller gets a 503.
+const QUEUE_DEPTH: usize = 8 * 1024;
+
+/// What the lanes count, beyond the contract: what rotations cost the writer.
+#[derive(Clone)]
+pub struct RotationMetrics {
+    /// How many rotations each batch carried.
+    pub batch_sizes: Histogram,
+    /// Writer transactions begun: one per batch, and one per rotation run alone.
+    pub writer_transactions: IntCounter,
+    /// Presentations answered by the screening read alone, by `reason` (`Screened`).
+    pub screened_out: IntCounterVec,
+}
+
+/// `S` with its rotations group-committed.
+pub struct GroupCommit<S> {
+    store: Arc<S>,
+    /// The lanes stop when this, the queue's only sender, is dropped.
+    queue: mpsc::Sender<Job>,
+}
+
+impl<S: RotationBatches + 'static> GroupCommit<S> {
+    /// Starts `lanes` batch loops on the runtime that calls this. That is the
+    /// process's multi-thread runtime, not an actix worker's single-threaded one: a
+    /// pooled connection's socket belongs to the reactor of the runtime that opened
+    /// it, so a rotation's whole transaction stays on one reactor instead of being
+    /// woken through another worker's thread on every round trip.
+    pub fn start(store: S, lanes: usize, metrics: RotationMetrics) -> Self {
+        // Every reason is exported from the start, at 0.
+        for reason in Screened::ALL {
+            metrics.screened_out.with_label_values(&[reason.as_str()]);
+        }
+        let store = Arc::new(store);
+        let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..lanes.max(1) {
+            tokio::spawn(lane(store.clone(), receiver.clone(), metrics.clone()));
+        }
+        Self { store, queue }
+    }
+
+    /// Queues `r` and waits for its lane's answer. The lane owns the rotation: it runs
+    /// to the end even when the caller goes away, so it is never cut in half.
+    async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .try_send(Job::new(r, reply))
+            .map_err(|_| overloaded())?;
+        answer.await.map_err(|_| overloaded())?
+    }
+}
+
+/// The queue is full, or the runtime is going away: the client may try again.
+fn overloaded() -> StoreError {
+    StoreError::Unavailable(sqlx::Error::PoolTimedOut)
+}

@@ -1,0 +1,178 @@
+//! Refresh families, their tokens' lookups and housekeeping, and the access-token
+//! denylist, in SQL. Rotations themselves are `rotation`'s.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{family_from_row, SqlStore};
+use crate::storage::{
+    FamilyRow, FamilyStore, NewFamily, RotateOutcome, Rotation, RotationBatches, StoreError,
+};
+
+#[async_trait]
+impl FamilyStore for SqlStore {
+    async fn start_family(&self, f: &NewFamily) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO refresh_families (id, user_id, client_id, scope, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&f.id)
+        .bind(&f.user_id)
+        .bind(f.client_id.clone())
+        .bind(&f.scope)
+        .bind(f.created_at)
+        .bind(f.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(f.first_token_hash.clone())
+            .bind(&f.id)
+            .bind(f.created_at)
+            .bind(f.first_token_expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        // Without group commit (`group_commit` wraps this store), each on its own.
+        self.rotate_alone(r).await
+    }
+
+    async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT f.id, f.user_id, f.client_id, f.scope, f.expires_at, f.revoked_at FROM refresh_tokens t \
+             JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1",
+        )
+        .bind(hash.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(family_from_row).transpose()
+    }
+
+    async fn revoke_family(
+        &self,
+        family_id: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(family_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn access_token_revoked(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+        iat: i64,
+    ) -> Result<bool, StoreError> {
+        // Strictly before: a same-second login after revoke-all is a new family, and
+        // families are revoked too, so no earlier token slips through.
+        // A `sid` must name a live family: a revoked family's row is purged one day, and
+        // from then on "not revoked" would have read as live (a logged-out session
+        // coming back). Tokens without a `sid` (client credentials) have no family.
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM access_denylist WHERE jti = $1) \
+             + (CASE WHEN $2 IS NULL THEN 0 \
+                     WHEN EXISTS (SELECT 1 FROM refresh_families WHERE id = $2 AND revoked_at IS NULL) THEN 0 \
+                     ELSE 1 END) \
+             + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
+             AS dead",
+        )
+        .bind(jti)
+        .bind(sid.map(str::to_owned))
+        .bind(sub)
+        .bind(iat)
+        .fetch_one(&self.pool)
+        .await?;
+        let dead: i64 = row.try_get("dead")?;
+        Ok(dead > 0)
+    }
+
+    async fn families_with_keys_between(
+        &self,
+        from: &[u8],
+        until: &[u8],
+        sample_at: i64,
+        sample: &[u8],
+    ) -> Result<Vec<String>, StoreError> {
+        // A range of the primary key (keys lead with their issue time); SQL's substr
+        // counts from 1.
+        let rows = sqlx::query(
+            "SELECT DISTINCT family_id FROM refresh_tokens \
+             WHERE hash >= $1 AND hash < $2 AND substr(hash, CAST($3 AS INTEGER), 2) <= $4",
+        )
+        .bind(from.to_vec())
+        .bind(until.to_vec())
+        .bind(sample_at + 1)
+        .bind(sample.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("family_id")?))
+            .collect()
+    }
+
+    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError> {
+        // Newest by issue time: created_at first (legacy keys are bare hashes), then the
+        // key's millisecond stamp.
+        let done = sqlx::query(
+            "DELETE FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+             AND hash NOT IN (SELECT hash FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
+               ORDER BY created_at DESC, hash DESC LIMIT $2)",
+        )
+        .bind(family_id)
+        .bind(keep)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_expired(
+        &self,
+        now: i64,
+        families_expired_by: i64,
+        batch: i64,
+    ) -> Result<u64, StoreError> {
+        // Whole families, tokens included (ON DELETE CASCADE), that expired at or before
+        // `families_expired_by`; `SessionService::purge_expired` says why that is not `now`.
+        let mut purged = sqlx::query(
+            "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(families_expired_by)
+        .bind(batch)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        for sql in [
+            // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
+            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
+            "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
+            "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
+             WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",
+        ] {
+            purged += sqlx::query(sql).bind(now).bind(batch).execute(&self.writer).await?.rows_affected();
+        }
+        Ok(purged)
+    }
+}

@@ -1,0 +1,55 @@
+//! The one SQL implementation of the store traits, one file per trait. Both engines
+//! run the same text: `$n` parameters, `RETURNING`, `ON CONFLICT`, integer times.
+//! What differs between engines (pools, pragmas, error codes) is `sqlite` and
+//! `postgres`, chosen once at start-up; this store only holds their pools. It knows
+//! nothing of group commit: `group_commit` wraps it and calls its `RotationBatches`.
+//!
+//! May import the rest of `storage` and `domain`; never the services.
+
+mod clients;
+mod families;
+mod health;
+mod keys;
+mod rotation;
+mod rotation_sql;
+mod spend;
+mod throttle;
+mod users;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use super::{FamilyRow, StoreError};
+
+pub struct SqlStore {
+    /// Reads.
+    pool: AnyPool,
+    /// Writes and read-then-write transactions (see `Database::writer`).
+    writer: AnyPool,
+}
+
+impl SqlStore {
+    pub fn new(pool: AnyPool, writer: AnyPool) -> Self {
+        Self { pool, writer }
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn family_from_row(row: &AnyRow) -> Result<FamilyRow, StoreError> {
+    Ok(FamilyRow {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        client_id: row.try_get("client_id")?,
+        scope: row.try_get("scope")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+/// Space-separated words as stored (`users.roles`, `clients.scopes`).
+fn words(stored: &str) -> Vec<String> {
+    stored.split_whitespace().map(str::to_owned).collect()
+}
