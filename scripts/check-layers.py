@@ -17,9 +17,9 @@ from collections import defaultdict
 
 # Lowest first. The README's "Layout" section describes the same order.
 LAYERS = [
-    ["secret", "clock"],
+    ["secret"],
     ["domain"],
-    ["config", "metrics"],
+    ["config", "metrics", "clock"],
     ["telemetry", "storage"],
     ["readiness", "keys"],
     ["tokens"],

@@ -4,12 +4,19 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::UnixTime;
+
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 
     /// Unix seconds, the unit stored in the database and in JWT claims.
     fn unix(&self) -> i64 {
         self.now().timestamp()
+    }
+
+    /// The same instant as the store takes it.
+    fn unix_time(&self) -> UnixTime {
+        UnixTime::from_secs(self.unix())
     }
 }
 

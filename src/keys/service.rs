@@ -9,7 +9,7 @@ use super::keyring::KeyRingError;
 use super::lifecycle::{self, Policy, Refusal};
 use super::{generate, KeyMaterialError, KeyRing};
 use crate::clock::Clock;
-use crate::domain::{Algorithm, Kek, KeyState, RotationTrigger, UnsealError};
+use crate::domain::{Algorithm, Kek, KeyState, Kid, RotationTrigger, UnsealError};
 use crate::metrics::Metrics;
 use crate::storage::{KeyChange, NewKey, SharedStore, StoreError, StoredKey};
 
@@ -250,7 +250,10 @@ impl KeyService {
         for key in &keys {
             if let Some(sealed) = &key.sealed_private {
                 let plain = self.kek.unseal(&key.kid, sealed)?;
-                resealed.push((key.kid.clone(), new.seal(&key.kid, plain.expose())));
+                resealed.push((
+                    Kid::new(key.kid.clone()),
+                    new.seal(&key.kid, plain.expose()),
+                ));
             }
         }
         self.store.reseal_keys(&resealed).await?;

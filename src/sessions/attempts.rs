@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::throttle::{retry_after, Limit};
 use super::LoginFailure;
 use super::SessionService;
+use crate::domain::UnixTime;
 use crate::storage::{Reservation, SharedStore, StoreError};
 
 /// How long an attempt waits for checks already running to decide whether it may run
@@ -20,7 +21,7 @@ const BUSY_POLL: Duration = Duration::from_millis(50);
 pub(super) struct Ticket {
     store: SharedStore,
     subject: String,
-    window_start: i64,
+    window_start: UnixTime,
     settled: bool,
 }
 
@@ -79,14 +80,20 @@ impl SessionService {
             let now = self.clock.unix();
             let verdict = self
                 .store
-                .reserve_attempt(subject, now, limit.failures, limit.window, limit.block)
+                .reserve_attempt(
+                    subject,
+                    UnixTime::from_secs(now),
+                    limit.failures,
+                    limit.window,
+                    limit.block,
+                )
                 .await?;
             match verdict {
                 Reservation::Reserved { window_start } => {
                     return Ok(Ticket {
                         store: self.store.clone(),
                         subject: subject.to_owned(),
-                        window_start,
+                        window_start: UnixTime::from_secs(window_start),
                         settled: false,
                     })
                 }

@@ -9,7 +9,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::SessionError;
 use super::SessionService;
 use crate::domain::scope::MAX_SCOPE_BYTES;
-use crate::domain::{is_identifier, valid_scope_token};
+use crate::domain::{valid_scope_token, ClientId};
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
 
@@ -114,10 +114,10 @@ impl SessionService {
             return Err(SessionError::InvalidClient);
         };
         // An id no client can have never reaches the database.
-        if !is_identifier(&creds.id) || secret.len() > 256 {
+        let Some(id) = ClientId::parse(&creds.id).filter(|_| secret.len() <= 256) else {
             return Err(SessionError::InvalidClient);
-        }
-        let client = self.store.client_by_id(&creds.id).await?;
+        };
+        let client = self.store.client_by_id(&id).await?;
         let presented = secret_hash(secret);
         match client {
             Some(c) if constant_time_eq(&presented, &c.secret_hash) => Ok(AuthenticatedClient {

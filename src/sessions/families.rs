@@ -6,6 +6,7 @@ use super::{
     RefreshFailure, RefreshToken, RevocationReason, SessionError, SessionService,
     FIRST_PARTY_CLIENT,
 };
+use crate::domain::{ClientId, FamilyId, Jti, UnixTime};
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
 use crate::tokens::{random_id, Grant, IssuedToken, Subject};
 
@@ -82,13 +83,15 @@ impl SessionService {
         }
         let child = RefreshToken::generate();
         let now = self.clock.unix();
+        // The id of the client that authenticated, as the store knows it.
+        let client = client.map(ClientId::new);
         let outcome = self
             .store
             .rotate_refresh(&Rotation {
                 presented: &presented.lookup_key(),
-                client,
+                client: client.as_ref(),
                 child: &child.lookup_key(),
-                now,
+                now: UnixTime::from_secs(now),
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
                 rules: RULES,
@@ -143,7 +146,7 @@ impl SessionService {
         };
         let revoked = self
             .store
-            .revoke_family(&family.id, self.clock.unix(), reason.as_str())
+            .revoke_family(&FamilyId::new(family.id), self.clock.unix_time(), reason)
             .await?;
         if revoked {
             self.metrics
@@ -160,7 +163,7 @@ impl SessionService {
         match self.tokens.verify(token).await {
             Ok(claims) => {
                 self.store
-                    .deny_access_token(&claims.jti, claims.exp)
+                    .deny_access_token(&Jti::new(claims.jti), UnixTime::from_secs(claims.exp))
                     .await?;
                 Ok(true)
             }

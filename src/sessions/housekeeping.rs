@@ -22,10 +22,10 @@ impl SessionService {
     pub async fn purge_expired(&self) -> Result<u64, crate::storage::StoreError> {
         let mut total = 0;
         loop {
-            let now = self.clock.unix();
+            let now = self.clock.unix_time();
             let purged = self
                 .store
-                .purge_expired(now, now - self.access_ttl, BATCH)
+                .purge_expired(now, now.plus(-self.access_ttl), BATCH)
                 .await?;
             total += purged;
             if purged < BATCH as u64 {

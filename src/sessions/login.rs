@@ -103,7 +103,7 @@ impl SessionService {
         email: &Email,
         password: Password,
     ) -> Result<Option<UserRow>, LoginFailure> {
-        let user = self.store.user_by_email(email.as_str()).await?;
+        let user = self.store.user_by_email(email).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let matched = self
             .passwords

@@ -2,7 +2,7 @@ use serde::Serialize;
 
 use super::SessionError;
 use super::{RevocationReason, SessionService};
-use crate::domain::{is_identifier, Email, Password};
+use crate::domain::{Email, Password, UserId};
 use crate::storage::UserRow;
 use crate::tokens::random_id;
 
@@ -69,30 +69,30 @@ impl SessionService {
     }
 
     pub async fn user(&self, id: &str) -> Result<Option<UserView>, SessionError> {
-        if !is_identifier(id) {
+        let Some(id) = UserId::parse(id) else {
             return Ok(None);
-        }
-        Ok(self.store.user_by_id(id).await?.map(UserView::from))
+        };
+        Ok(self.store.user_by_id(&id).await?.map(UserView::from))
     }
 
     /// Revokes every family of the user and every access token issued before now.
     pub async fn revoke_user_sessions(&self, id: &str) -> Result<bool, SessionError> {
-        if !is_identifier(id) {
+        let Some(id) = UserId::parse(id) else {
             return Ok(false);
-        }
+        };
         let found = self
             .store
-            .revoke_user_sessions(id, self.clock.unix())
+            .revoke_user_sessions(&id, self.clock.unix_time())
             .await?;
         Ok(self.counted(found, RevocationReason::RevokeSessions))
     }
 
     /// Disables the account: no more logins or refreshes, and its tokens stop working.
     pub async fn disable_user(&self, id: &str) -> Result<bool, SessionError> {
-        if !is_identifier(id) {
+        let Some(id) = UserId::parse(id) else {
             return Ok(false);
-        }
-        let found = self.store.disable_user(id, self.clock.unix()).await?;
+        };
+        let found = self.store.disable_user(&id, self.clock.unix_time()).await?;
         Ok(self.counted(found, RevocationReason::UserDisabled))
     }
 
@@ -112,7 +112,7 @@ impl SessionService {
         // Looked up first: a restart must not wait for a password hash it would throw
         // away (argon2 is the largest part of start-up on an existing database).
         if let Ok(parsed) = Email::parse(email) {
-            if self.store.user_by_email(parsed.as_str()).await?.is_some() {
+            if self.store.user_by_email(&parsed).await?.is_some() {
                 tracing::debug!("bootstrap admin already exists");
                 return Ok(());
             }

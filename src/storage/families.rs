@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::{FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
+use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
 
 #[async_trait]
 pub trait FamilyStore {
@@ -19,22 +20,23 @@ pub trait FamilyStore {
     /// `Ok(true)` if this call revoked it (it was live).
     async fn revoke_family(
         &self,
-        family_id: &str,
-        now: i64,
-        reason: &str,
+        family_id: &FamilyId,
+        now: UnixTime,
+        reason: RevocationReason,
     ) -> Result<bool, StoreError>;
 
     /// Denylists an access token until its own expiry.
-    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError>;
+    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError>;
 
     /// One round trip: is this access token denylisted, of a revoked family, or of a
-    /// user who is disabled or revoked every session after it was issued?
+    /// user who is disabled or revoked every session after it was issued? `sub` is the
+    /// token's subject as a user id; a client's id (client credentials) names no user.
     async fn access_token_revoked(
         &self,
-        jti: &str,
-        sid: Option<&str>,
-        sub: &str,
-        iat: i64,
+        jti: &Jti,
+        sid: Option<&FamilyId>,
+        sub: &UserId,
+        iat: UnixTime,
     ) -> Result<bool, StoreError>;
 
     /// The families of the tokens whose key is in `[from, until)` and whose two key bytes
@@ -45,17 +47,18 @@ pub trait FamilyStore {
         until: &[u8],
         sample_at: i64,
         sample: &[u8],
-    ) -> Result<Vec<String>, StoreError>;
+    ) -> Result<Vec<FamilyId>, StoreError>;
 
     /// Deletes the family's spent tokens but the newest `keep`; returns how many went.
-    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError>;
+    async fn trim_family_history(&self, family_id: &FamilyId, keep: i64)
+        -> Result<u64, StoreError>;
 
     /// Deletes up to `batch` expired rows of each kind; returns how many went. Families
     /// go when they expired at or before `families_expired_by`, other rows at `now`.
     async fn purge_expired(
         &self,
-        now: i64,
-        families_expired_by: i64,
+        now: UnixTime,
+        families_expired_by: UnixTime,
         batch: i64,
     ) -> Result<u64, StoreError>;
 }

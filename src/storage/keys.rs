@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::{KeyChange, StoreError, StoredKey};
+use crate::domain::Kid;
 
 #[async_trait]
 pub trait KeyStore {
@@ -17,5 +18,5 @@ pub trait KeyStore {
     async fn change_keys(&self, change: &KeyChange) -> Result<bool, StoreError>;
 
     /// Replaces sealed private keys (a KEK rewrap), all or nothing.
-    async fn reseal_keys(&self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
+    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError>;
 }

@@ -6,15 +6,16 @@
 //! module that does.
 
 use super::FamilyRow;
+use crate::domain::{ClientId, FamilyId, UnixTime, UserId};
 
 /// A rotation request: spend `presented`, store `child` in its place.
 #[derive(Debug, Clone)]
 pub struct Rotation<'a> {
     pub presented: &'a [u8],
     /// The authenticated client presenting the token, if any.
-    pub client: Option<&'a str>,
+    pub client: Option<&'a ClientId>,
     pub child: &'a [u8],
-    pub now: i64,
+    pub now: UnixTime,
     pub idle_ttl: i64,
     pub grace: i64,
     /// What the facts the transaction finds allow.
@@ -83,7 +84,10 @@ pub enum RotateOutcome {
         roles: Vec<String>,
     },
     /// A spent token came back: the family is now revoked.
-    Reused { family_id: String, user_id: String },
+    Reused {
+        family_id: FamilyId,
+        user_id: UserId,
+    },
     /// The family is bound to another client; nothing was spent.
     WrongClient,
     /// Unknown, expired, of a dead family or of a disabled user; nothing was spent.

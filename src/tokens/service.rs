@@ -7,6 +7,7 @@ use super::{
     Rejection,
 };
 use crate::clock::Clock;
+use crate::domain::{FamilyId, Jti, UnixTime, UserId};
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
@@ -91,7 +92,12 @@ impl TokenService {
             .map_err(VerifyError::Rejected)?;
         let revoked = self
             .store
-            .access_token_revoked(&claims.jti, claims.sid.as_deref(), &claims.sub, claims.iat)
+            .access_token_revoked(
+                &Jti::new(claims.jti.as_str()),
+                claims.sid.as_deref().map(FamilyId::new).as_ref(),
+                &UserId::new(claims.sub.as_str()),
+                UnixTime::from_secs(claims.iat),
+            )
             .await
             .map_err(VerifyError::Unavailable)?;
         if revoked {

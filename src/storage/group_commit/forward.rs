@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::GroupCommit;
+use crate::domain::{ClientId, Email, FamilyId, Jti, Kid, RevocationReason, UnixTime, UserId};
 use crate::storage::{
     ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange, KeyStore, NewFamily,
     Reservation, RotateOutcome, Rotation, RotationBatches, StoreError, StoredKey, ThrottleCounter,
@@ -26,23 +27,23 @@ impl<S: FamilyStore + RotationBatches + 'static> FamilyStore for GroupCommit<S> 
 
     async fn revoke_family(
         &self,
-        family_id: &str,
-        now: i64,
-        reason: &str,
+        family_id: &FamilyId,
+        now: UnixTime,
+        reason: RevocationReason,
     ) -> Result<bool, StoreError> {
         self.store.revoke_family(family_id, now, reason).await
     }
 
-    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError> {
         self.store.deny_access_token(jti, expires_at).await
     }
 
     async fn access_token_revoked(
         &self,
-        jti: &str,
-        sid: Option<&str>,
-        sub: &str,
-        iat: i64,
+        jti: &Jti,
+        sid: Option<&FamilyId>,
+        sub: &UserId,
+        iat: UnixTime,
     ) -> Result<bool, StoreError> {
         self.store.access_token_revoked(jti, sid, sub, iat).await
     }
@@ -53,20 +54,24 @@ impl<S: FamilyStore + RotationBatches + 'static> FamilyStore for GroupCommit<S> 
         until: &[u8],
         sample_at: i64,
         sample: &[u8],
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<FamilyId>, StoreError> {
         self.store
             .families_with_keys_between(from, until, sample_at, sample)
             .await
     }
 
-    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError> {
+    async fn trim_family_history(
+        &self,
+        family_id: &FamilyId,
+        keep: i64,
+    ) -> Result<u64, StoreError> {
         self.store.trim_family_history(family_id, keep).await
     }
 
     async fn purge_expired(
         &self,
-        now: i64,
-        families_expired_by: i64,
+        now: UnixTime,
+        families_expired_by: UnixTime,
         batch: i64,
     ) -> Result<u64, StoreError> {
         self.store
@@ -81,19 +86,19 @@ impl<S: UserStore + Send + Sync> UserStore for GroupCommit<S> {
         self.store.insert_user(user).await
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+    async fn user_by_email(&self, email: &Email) -> Result<Option<UserRow>, StoreError> {
         self.store.user_by_email(email).await
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<UserRow>, StoreError> {
         self.store.user_by_id(id).await
     }
 
-    async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn revoke_user_sessions(&self, id: &UserId, now: UnixTime) -> Result<bool, StoreError> {
         self.store.revoke_user_sessions(id, now).await
     }
 
-    async fn disable_user(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn disable_user(&self, id: &UserId, now: UnixTime) -> Result<bool, StoreError> {
         self.store.disable_user(id, now).await
     }
 }
@@ -104,7 +109,7 @@ impl<S: ClientStore + Send + Sync> ClientStore for GroupCommit<S> {
         self.store.insert_client(client).await
     }
 
-    async fn client_by_id(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
+    async fn client_by_id(&self, id: &ClientId) -> Result<Option<ClientRow>, StoreError> {
         self.store.client_by_id(id).await
     }
 }
@@ -114,7 +119,7 @@ impl<S: ThrottleStore + Send + Sync> ThrottleStore for GroupCommit<S> {
     async fn reserve_attempt(
         &self,
         subject: &str,
-        now: i64,
+        now: UnixTime,
         limit: i64,
         window: i64,
         block: i64,
@@ -124,11 +129,19 @@ impl<S: ThrottleStore + Send + Sync> ThrottleStore for GroupCommit<S> {
             .await
     }
 
-    async fn settle_failure(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+    async fn settle_failure(
+        &self,
+        subject: &str,
+        window_start: UnixTime,
+    ) -> Result<(), StoreError> {
         self.store.settle_failure(subject, window_start).await
     }
 
-    async fn give_back_attempt(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+    async fn give_back_attempt(
+        &self,
+        subject: &str,
+        window_start: UnixTime,
+    ) -> Result<(), StoreError> {
         self.store.give_back_attempt(subject, window_start).await
     }
 
@@ -155,7 +168,7 @@ impl<S: KeyStore + Send + Sync> KeyStore for GroupCommit<S> {
         self.store.change_keys(change).await
     }
 
-    async fn reseal_keys(&self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError> {
         self.store.reseal_keys(sealed).await
     }
 }

@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::screen::{screen, ScreenRecord};
 use super::RotationMetrics;
+use crate::domain::{ClientId, UnixTime};
 use crate::storage::{
     RotateOutcome, Rotation, RotationBatches, RotationRules, SpentBatch, StoreError,
 };
@@ -20,9 +21,9 @@ const MAX_BATCH: usize = 64;
 /// rotation is never cut in half because its client hung up.
 pub struct Job {
     presented: Vec<u8>,
-    client: Option<String>,
+    client: Option<ClientId>,
     child: Vec<u8>,
-    now: i64,
+    now: UnixTime,
     idle_ttl: i64,
     grace: i64,
     rules: RotationRules,
@@ -36,7 +37,7 @@ impl Job {
     ) -> Self {
         Self {
             presented: r.presented.to_vec(),
-            client: r.client.map(str::to_owned),
+            client: r.client.cloned(),
             child: r.child.to_vec(),
             now: r.now,
             idle_ttl: r.idle_ttl,
@@ -49,7 +50,7 @@ impl Job {
     fn rotation(&self) -> Rotation<'_> {
         Rotation {
             presented: &self.presented,
-            client: self.client.as_deref(),
+            client: self.client.as_ref(),
             child: &self.child,
             now: self.now,
             idle_ttl: self.idle_ttl,
@@ -210,7 +211,7 @@ async fn screen_out<S: RotationBatches>(
     };
     let mut rest = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match screen(found.get(&job.presented), job.now) {
+        match screen(found.get(&job.presented), job.now.secs()) {
             Some(reason) => {
                 metrics
                     .screened_out

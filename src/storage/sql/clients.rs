@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{words, SqlStore};
+use crate::domain::ClientId;
 use crate::storage::{ClientRow, ClientStore, StoreError};
 
 #[async_trait]
@@ -21,11 +22,11 @@ impl ClientStore for SqlStore {
         Ok(())
     }
 
-    async fn client_by_id(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
+    async fn client_by_id(&self, id: &ClientId) -> Result<Option<ClientRow>, StoreError> {
         let row = sqlx::query(
             "SELECT id, name, secret_hash, scopes, introspection, created_at FROM clients WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{family_from_row, SqlStore};
+use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
 use crate::storage::{
     FamilyRow, FamilyStore, NewFamily, RotateOutcome, Rotation, RotationBatches, StoreError,
 };
@@ -54,25 +55,25 @@ impl FamilyStore for SqlStore {
 
     async fn revoke_family(
         &self,
-        family_id: &str,
-        now: i64,
-        reason: &str,
+        family_id: &FamilyId,
+        now: UnixTime,
+        reason: RevocationReason,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
         )
-        .bind(now)
-        .bind(reason)
-        .bind(family_id)
+        .bind(now.secs())
+        .bind(reason.as_str())
+        .bind(family_id.as_str())
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    async fn deny_access_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
-            .bind(jti)
-            .bind(expires_at)
+            .bind(jti.as_str())
+            .bind(expires_at.secs())
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -80,10 +81,10 @@ impl FamilyStore for SqlStore {
 
     async fn access_token_revoked(
         &self,
-        jti: &str,
-        sid: Option<&str>,
-        sub: &str,
-        iat: i64,
+        jti: &Jti,
+        sid: Option<&FamilyId>,
+        sub: &UserId,
+        iat: UnixTime,
     ) -> Result<bool, StoreError> {
         // Strictly before: a same-second login after revoke-all is a new family, and
         // families are revoked too, so no earlier token slips through.
@@ -99,10 +100,10 @@ impl FamilyStore for SqlStore {
              + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
              AS dead",
         )
-        .bind(jti)
-        .bind(sid.map(str::to_owned))
-        .bind(sub)
-        .bind(iat)
+        .bind(jti.as_str())
+        .bind(sid.map(|s| s.as_str().to_owned()))
+        .bind(sub.as_str())
+        .bind(iat.secs())
         .fetch_one(&self.pool)
         .await?;
         let dead: i64 = row.try_get("dead")?;
@@ -115,7 +116,7 @@ impl FamilyStore for SqlStore {
         until: &[u8],
         sample_at: i64,
         sample: &[u8],
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<FamilyId>, StoreError> {
         // A range of the primary key (keys lead with their issue time); SQL's substr
         // counts from 1.
         let rows = sqlx::query(
@@ -129,11 +130,15 @@ impl FamilyStore for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok(row.try_get("family_id")?))
+            .map(|row| Ok(FamilyId::new(row.try_get::<String, _>("family_id")?)))
             .collect()
     }
 
-    async fn trim_family_history(&self, family_id: &str, keep: i64) -> Result<u64, StoreError> {
+    async fn trim_family_history(
+        &self,
+        family_id: &FamilyId,
+        keep: i64,
+    ) -> Result<u64, StoreError> {
         // Newest by issue time: created_at first (legacy keys are bare hashes), then the
         // key's millisecond stamp.
         let done = sqlx::query(
@@ -141,7 +146,7 @@ impl FamilyStore for SqlStore {
              AND hash NOT IN (SELECT hash FROM refresh_tokens WHERE family_id = $1 AND used_at IS NOT NULL \
                ORDER BY created_at DESC, hash DESC LIMIT $2)",
         )
-        .bind(family_id)
+        .bind(family_id.as_str())
         .bind(keep)
         .execute(&self.writer)
         .await?;
@@ -150,8 +155,8 @@ impl FamilyStore for SqlStore {
 
     async fn purge_expired(
         &self,
-        now: i64,
-        families_expired_by: i64,
+        now: UnixTime,
+        families_expired_by: UnixTime,
         batch: i64,
     ) -> Result<u64, StoreError> {
         // Whole families, tokens included (ON DELETE CASCADE), that expired at or before
@@ -159,7 +164,7 @@ impl FamilyStore for SqlStore {
         let mut purged = sqlx::query(
             "DELETE FROM refresh_families WHERE id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2)",
         )
-        .bind(families_expired_by)
+        .bind(families_expired_by.secs())
         .bind(batch)
         .execute(&self.writer)
         .await?
@@ -171,7 +176,7 @@ impl FamilyStore for SqlStore {
             "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
              WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",
         ] {
-            purged += sqlx::query(sql).bind(now).bind(batch).execute(&self.writer).await?.rows_affected();
+            purged += sqlx::query(sql).bind(now.secs()).bind(batch).execute(&self.writer).await?.rows_affected();
         }
         Ok(purged)
     }

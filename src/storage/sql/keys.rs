@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{corrupt, SqlStore};
-use crate::domain::KeyState;
+use crate::domain::{KeyState, Kid};
 use crate::storage::{KeyChange, KeyStore, StoreError, StoredKey};
 
 fn key_from_row(row: &sqlx::any::AnyRow) -> Result<StoredKey, StoreError> {
@@ -104,12 +104,12 @@ impl KeyStore for SqlStore {
         Ok(true)
     }
 
-    async fn reseal_keys(&self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         for (kid, blob) in sealed {
             sqlx::query("UPDATE signing_keys SET sealed_private = $1 WHERE kid = $2 AND sealed_private IS NOT NULL")
                 .bind(blob.clone())
-                .bind(kid)
+                .bind(kid.as_str())
                 .execute(&mut *tx)
                 .await?;
         }

@@ -15,6 +15,7 @@ use sqlx::Row;
 use super::rotation_sql::{presented_sql, REVOKE_FOR_REUSE, UNSPENT};
 use super::spend::{insert_children, put_back_tokens, spend, Child, Link, Tx};
 use super::SqlStore;
+use crate::domain::{ClientId, FamilyId, UserId};
 use crate::storage::{
     Presented, RotateOutcome, Rotation, RotationBatches, SpentBatch, SpentToken, SpentVerdict,
     StoreError, UnspentToken, UnspentVerdict,
@@ -55,7 +56,7 @@ impl RotationBatches for SqlStore {
     }
 
     async fn spend_batch(&self, batch: &[Rotation<'_>]) -> Result<SpentBatch, StoreError> {
-        let now = batch.iter().map(|r| r.now).max().unwrap_or_default();
+        let now = batch.iter().map(|r| r.now.secs()).max().unwrap_or_default();
         let mut tx = self.writer.begin().await?;
         let links: Vec<Link> = batch.iter().map(Link::presented).collect();
         let found = spend(&mut tx, now, &links).await?;
@@ -90,7 +91,7 @@ impl RotationBatches for SqlStore {
     async fn rotate_alone(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
         let mut tx = self.writer.begin().await?;
         let link = Link::presented(r);
-        let outcome = match spend(&mut tx, r.now, &[link]).await?.pop().flatten() {
+        let outcome = match spend(&mut tx, r.now.secs(), &[link]).await?.pop().flatten() {
             Some(token) => apply_spent_verdict(&mut tx, r, link.token, token).await?,
             None => settle(&mut tx, r).await?,
         };
@@ -110,15 +111,15 @@ async fn apply_spent_verdicts(
     let mut children = Vec::new();
     let mut put_back = Vec::new();
     for (r, token, found) in spent {
-        let refused = match (r.rules.spent)(&found, r.client) {
+        let refused = match (r.rules.spent)(&found, r.client.map(ClientId::as_str)) {
             SpentVerdict::Rotate => {
                 children.push(Child {
                     hash: r.child.to_vec(),
                     family_id: found.family.id.clone(),
                     parent: token.to_vec(),
-                    created_at: r.now,
+                    created_at: r.now.secs(),
                     // The child never outlives the family's absolute expiry.
-                    expires_at: (r.now + r.idle_ttl).min(found.family.expires_at),
+                    expires_at: (r.now.secs() + r.idle_ttl).min(found.family.expires_at),
                 });
                 outcomes.push(RotateOutcome::Rotated {
                     family: found.family,
@@ -158,7 +159,11 @@ async fn settle(tx: &mut Tx, r: &Rotation<'_>) -> Result<RotateOutcome, StoreErr
         .fetch_optional(&mut **tx)
         .await?;
     let found = row.as_ref().map(unspent_token).transpose()?;
-    let verdict = (r.rules.unspent)(found.as_ref().map(|(token, _)| token), r.now, r.grace);
+    let verdict = (r.rules.unspent)(
+        found.as_ref().map(|(token, _)| token),
+        r.now.secs(),
+        r.grace,
+    );
     let Some((token, child)) = found else {
         return Ok(RotateOutcome::Invalid);
     };
@@ -170,7 +175,7 @@ async fn settle(tx: &mut Tx, r: &Rotation<'_>) -> Result<RotateOutcome, StoreErr
                     token: child,
                     child: r.child,
                 };
-                if let Some(found) = spend(tx, r.now, &[link]).await?.pop().flatten() {
+                if let Some(found) = spend(tx, r.now.secs(), &[link]).await?.pop().flatten() {
                     return apply_spent_verdict(tx, r, child, found).await;
                 }
             }
@@ -178,13 +183,13 @@ async fn settle(tx: &mut Tx, r: &Rotation<'_>) -> Result<RotateOutcome, StoreErr
         UnspentVerdict::Revoke => {}
     }
     sqlx::query(REVOKE_FOR_REUSE)
-        .bind(r.now)
+        .bind(r.now.secs())
         .bind(&token.family_id)
         .execute(&mut **tx)
         .await?;
     Ok(RotateOutcome::Reused {
-        family_id: token.family_id,
-        user_id: token.user_id,
+        family_id: FamilyId::new(token.family_id),
+        user_id: UserId::new(token.user_id),
     })
 }
 

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqlStore;
+use crate::domain::UnixTime;
 use crate::storage::{Reservation, StoreError, ThrottleCounter, ThrottleStore};
 
 /// A new window starts: the old one has passed, or a block has ended.
@@ -39,14 +40,14 @@ impl ThrottleStore for SqlStore {
     async fn reserve_attempt(
         &self,
         subject: &str,
-        now: i64,
+        now: UnixTime,
         limit: i64,
         window: i64,
         block: i64,
     ) -> Result<Reservation, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(reserve_sql()))
             .bind(subject)
-            .bind(now)
+            .bind(now.secs())
             .bind(window)
             .bind(limit)
             .bind(block)
@@ -66,24 +67,32 @@ impl ThrottleStore for SqlStore {
             Some(ThrottleCounter {
                 blocked_until: Some(until),
                 ..
-            }) if until > now => Reservation::Blocked { until },
+            }) if until > now.secs() => Reservation::Blocked { until },
             _ => Reservation::Busy,
         })
     }
 
-    async fn settle_failure(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+    async fn settle_failure(
+        &self,
+        subject: &str,
+        window_start: UnixTime,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE login_throttle SET pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
              WHERE subject = $1 AND window_start = $2",
         )
         .bind(subject)
-        .bind(window_start)
+        .bind(window_start.secs())
         .execute(&self.writer)
         .await?;
         Ok(())
     }
 
-    async fn give_back_attempt(&self, subject: &str, window_start: i64) -> Result<(), StoreError> {
+    async fn give_back_attempt(
+        &self,
+        subject: &str,
+        window_start: UnixTime,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE login_throttle SET \
                failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
@@ -91,7 +100,7 @@ impl ThrottleStore for SqlStore {
              WHERE subject = $1 AND window_start = $2",
         )
         .bind(subject)
-        .bind(window_start)
+        .bind(window_start.secs())
         .execute(&self.writer)
         .await?;
         Ok(())

@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{words, SqlStore};
+use crate::domain::{Email, RevocationReason, UnixTime, UserId};
 use crate::storage::{StoreError, UserRow, UserStore};
 
 fn user_from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
@@ -42,40 +43,40 @@ impl UserStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+    async fn user_by_email(&self, email: &Email) -> Result<Option<UserRow>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(email)
+            .bind(email.as_str())
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+    async fn user_by_id(&self, id: &UserId) -> Result<Option<UserRow>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn revoke_user_sessions(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn revoke_user_sessions(&self, id: &UserId, now: UnixTime) -> Result<bool, StoreError> {
         self.end_sessions(
             "UPDATE users SET sessions_revoked_at = $1 WHERE id = $2",
-            id,
-            now,
-            "revoke_sessions",
+            id.as_str(),
+            now.secs(),
+            RevocationReason::RevokeSessions,
         )
         .await
     }
 
-    async fn disable_user(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    async fn disable_user(&self, id: &UserId, now: UnixTime) -> Result<bool, StoreError> {
         self.end_sessions(
             "UPDATE users SET disabled_at = COALESCE(disabled_at, $1), sessions_revoked_at = $1 WHERE id = $2",
-            id,
-            now,
-            "user_disabled",
+            id.as_str(),
+            now.secs(),
+            RevocationReason::UserDisabled,
         )
         .await
     }
@@ -88,7 +89,7 @@ impl SqlStore {
         user_update: &'static str,
         id: &str,
         now: i64,
-        reason: &str,
+        reason: RevocationReason,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
         let found = sqlx::query(user_update)
@@ -103,7 +104,7 @@ impl SqlStore {
              WHERE user_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
-        .bind(reason)
+        .bind(reason.as_str())
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -9,6 +9,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use sqlx::Row;
 use tessera::clock::Clock;
+use tessera::domain::UnixTime;
 use tessera::sessions::{give_back, settle_failure, Limit};
 use tessera::storage::Reservation;
 
@@ -177,7 +178,7 @@ both_engines! {
             match step {
                 Reserve(now) => {
                     let (expected, next) = limit.reserve(model, now);
-                    let got = store.reserve_attempt(subject, now, limit.failures, limit.window, limit.block).await.unwrap();
+                    let got = store.reserve_attempt(subject, UnixTime::from_secs(now), limit.failures, limit.window, limit.block).await.unwrap();
                     assert_eq!(got, expected, "step {i}: {step:?}");
                     if let Reservation::Reserved { window_start } = got {
                         tickets.push(window_start);
@@ -186,12 +187,12 @@ both_engines! {
                 }
                 Settle => {
                     let ticket = tickets.remove(0);
-                    store.settle_failure(subject, ticket).await.unwrap();
+                    store.settle_failure(subject, UnixTime::from_secs(ticket)).await.unwrap();
                     model = settle_failure(model, ticket);
                 }
                 GiveBack => {
                     let ticket = tickets.remove(0);
-                    store.give_back_attempt(subject, ticket).await.unwrap();
+                    store.give_back_attempt(subject, UnixTime::from_secs(ticket)).await.unwrap();
                     model = give_back(model, ticket);
                 }
             }
