@@ -1,6 +1,12 @@
 //! Builds the application from settings: database, keys, services, both listeners.
 //! Tests use port 0 and read the bound ports back.
 
+mod error;
+mod services;
+
+pub use error::StartupError;
+pub use services::{build_state, open_database, resolve_kek, Instance};
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,180 +18,11 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{KekSetting, Settings};
-use crate::domain::Kek;
+use crate::config::Settings;
 use crate::http::conn_deadline;
 use crate::http::request_span::RequestSpan;
-use crate::keys::lifecycle::Policy;
-use crate::keys::service::KeyServiceConfig;
-use crate::keys::{KeyError, KeyService};
-use crate::metrics::Metrics;
-use crate::sessions::SessionService;
 use crate::state::AppState;
-use crate::storage::{self, Database, SharedStore};
-use crate::tokens::{Expectations, TokenService};
-
-/// Why the authority could not start. `exit_code` tells operators what to fix.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error("{0}")]
-    Config(#[from] crate::config::ConfigError),
-    #[error("cannot unseal signing keys: wrong key-encryption key?")]
-    WrongKek,
-    #[error("database: {0}")]
-    Database(#[from] storage::StoreError),
-    #[error("migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl StartupError {
-    /// 2 for what the operator must fix in configuration or key material, else 1.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Self::Config(_) | Self::WrongKek => 2,
-            _ => 1,
-        }
-    }
-}
-
-impl From<KeyError> for StartupError {
-    fn from(e: KeyError) -> Self {
-        match e {
-            KeyError::Unseal(_) => Self::WrongKek,
-            KeyError::Store(e) => Self::Database(e),
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-
-/// Loads the KEK, creating one on the embedded default when there is none.
-pub fn resolve_kek(setting: &KekSetting) -> Result<Kek, StartupError> {
-    match setting {
-        KekSetting::Loaded(kek) => Ok(kek.clone()),
-        KekSetting::CreateAt(path) => match Kek::create_file(path) {
-            Ok(kek) => {
-                tracing::warn!(
-                    path = %path.display(),
-                    "GENERATED A NEW KEY-ENCRYPTION KEY. Fine for trying tessera out; production must supply its own \
-                     (keys.kek_file or keys.kek) and back it up: without it the signing keys cannot be unsealed"
-                );
-                Ok(kek)
-            }
-            // Another process created it a moment ago: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
-                Kek::from_base64(&text).map_err(|m| {
-                    crate::config::ConfigError::new(
-                        "keys.kek_file",
-                        format!("{}: {m}", path.display()),
-                    )
-                    .into()
-                })
-            }
-            Err(e) => Err(crate::config::ConfigError::new(
-                "keys.kek_file",
-                format!("cannot create {}: {e}", path.display()),
-            )
-            .into()),
-        },
-    }
-}
-
-/// Opens and migrates the database of `settings`.
-pub async fn open_database(settings: &Settings) -> Result<Database, StartupError> {
-    let db = storage::connect(&settings.database).await?;
-    storage::migrate(&db).await?;
-    Ok(db)
-}
-
-/// The services of one instance, and the store behind them.
-pub struct Instance {
-    pub state: Arc<AppState>,
-    /// For tests and tools that inspect the database; handlers never see it.
-    pub store: SharedStore,
-}
-
-/// The services of one instance, without listeners: the CLI uses these too.
-pub async fn build_state(
-    settings: Settings,
-    clock: Arc<dyn Clock>,
-) -> Result<Instance, StartupError> {
-    let db = open_database(&settings).await?;
-    let metrics = Metrics::new();
-    // Refresh rotations are group-committed; everything else goes straight to SQL.
-    let store: SharedStore = Arc::new(storage::GroupCommit::start(
-        db.sql_store(),
-        db.rotation_lanes(),
-        storage::RotationMetrics {
-            batch_sizes: metrics.refresh_group_commit_size.clone(),
-            writer_transactions: metrics.refresh_writer_transactions.clone(),
-            screened_out: metrics.refresh_screened_out.clone(),
-        },
-    ));
-    let kek = resolve_kek(&settings.keys.kek)?;
-    let keys = KeyService::start(
-        store.clone(),
-        KeyServiceConfig {
-            kek,
-            policy: Policy::new(
-                settings.keys.jwks_max_age,
-                settings.tokens.access_ttl,
-                settings.keys.reload_interval,
-                settings.keys.rotation_interval,
-            ),
-            algorithm: settings.keys.algorithm,
-            rsa_bits: settings.keys.rsa_bits,
-        },
-        clock.clone(),
-        metrics.clone(),
-    )
-    .await?;
-    let tokens = Arc::new(TokenService::new(
-        keys.clone(),
-        store.clone(),
-        clock.clone(),
-        metrics.clone(),
-        Expectations {
-            issuer: settings.issuer.clone(),
-            audiences: settings.tokens.audience.clone(),
-        },
-        settings.tokens.access_ttl,
-    ));
-    let sessions = Arc::new(SessionService::new(
-        store.clone(),
-        tokens.clone(),
-        clock.clone(),
-        metrics.clone(),
-        &settings.tokens,
-    ));
-    if let Some(admin) = &settings.bootstrap {
-        sessions
-            .bootstrap_admin(&admin.email, admin.password.expose().clone())
-            .await
-            .map_err(|e| StartupError::Other(format!("bootstrap admin: {e}")))?;
-    }
-    let state = Arc::new(AppState {
-        openapi: serde_json::to_vec(&crate::http::openapi::document())
-            .expect("the OpenAPI document serializes")
-            .into(),
-        jwks_cache_control: format!("public, max-age={}", settings.keys.jwks_max_age.as_secs())
-            .try_into()
-            .expect("a number makes a valid header value"),
-        settings: Arc::new(settings),
-        readiness: crate::readiness::Readiness::new(store.clone()),
-        keys,
-        tokens,
-        sessions,
-        metrics,
-        clock,
-        db,
-    });
-    Ok(Instance { state, store })
-}
+use crate::storage::SharedStore;
 
 /// A running authority: both listeners bound, background tasks started.
 pub struct Application {

@@ -291,7 +291,7 @@ both_engines! {
     async fn after_a_long_clean_run_junk_still_takes_no_transaction_of_its_own(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
         // More clean batches than a lane screens before it stops screening first
-        // (storage::screen::CLEAN_RUN is 64): one chain, one rotation at a time.
+        // (storage::group_commit::screen::CLEAN_RUN is 64): one chain, one rotation at a time.
         let mut token = log_in(&app, None).await;
         for _ in 0..80 {
             let (status, body) = refresh(&app, &token, None).await;
