@@ -77,15 +77,13 @@ impl ThrottleStore for SqlStore {
         subject: &str,
         window_start: UnixTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        self.settle_ticket(
             "UPDATE login_throttle SET pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
              WHERE subject = $1 AND window_start = $2",
+            subject,
+            window_start,
         )
-        .bind(subject)
-        .bind(window_start.secs())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn give_back_attempt(
@@ -93,17 +91,15 @@ impl ThrottleStore for SqlStore {
         subject: &str,
         window_start: UnixTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        self.settle_ticket(
             "UPDATE login_throttle SET \
                failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
                pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END \
              WHERE subject = $1 AND window_start = $2",
+            subject,
+            window_start,
         )
-        .bind(subject)
-        .bind(window_start.secs())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn throttle_counter(&self, subject: &str) -> Result<Option<ThrottleCounter>, StoreError> {
@@ -127,6 +123,24 @@ impl ThrottleStore for SqlStore {
     async fn clear_failures(&self, subject: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_throttle WHERE subject = $1")
             .bind(subject)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Runs `sql` for the ticket of `subject` taken in the window `window_start`: a
+    /// ticket of an older window changes nothing.
+    async fn settle_ticket(
+        &self,
+        sql: &'static str,
+        subject: &str,
+        window_start: UnixTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(sql)
+            .bind(subject)
+            .bind(window_start.secs())
             .execute(&self.writer)
             .await?;
         Ok(())
