@@ -21,6 +21,8 @@
 # Prints a table of requests/s per W and the ratios issue 17 sets targets for.
 set -euo pipefail
 
+[[ -z ${TESSERA_BIN:-} ]] || TESSERA_BIN=$(realpath "$TESSERA_BIN")
+[[ -z ${BARE_BIN:-} ]] || BARE_BIN=$(realpath "$BARE_BIN")
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 WS=${WS:-"1 2 4 8"}

@@ -17,6 +17,9 @@
 # Prints one line per server: RESULT name=.. ir_per_request=.. and the ratios to bare.
 set -euo pipefail
 
+# Binaries given relative to where the script was started from.
+[[ -z ${TESSERA_BIN:-} ]] || TESSERA_BIN=$(realpath "$TESSERA_BIN")
+[[ -z ${BARE_BIN:-} ]] || BARE_BIN=$(realpath "$BARE_BIN")
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 N=${N:-20000}
@@ -79,16 +82,18 @@ kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 # measure NAME URL -- COMMAND...: runs COMMAND under callgrind, prints Ir per request.
 measure() {
   local name=$1 url=$2; shift 3
-  valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$OUT/$name.%p" "$@" >"$WORK/$name.log" 2>&1 &
+  # --separate-threads=yes: without it, callgrind_control's zero and dump reached the
+  # main thread's counts only, not the worker's. --trace-children: COMMAND may be `env`.
+  valgrind --tool=callgrind --trace-children=yes --separate-threads=yes --callgrind-out-file="$OUT/$name.%p" "$@" >"$WORK/$name.log" 2>&1 &
   local vpid=$!; PIDS+=("$vpid")
   wait_http "$url" 300 "$vpid" || { cat "$WORK/$name.log" >&2; exit 1; }
   python3 "$REPEAT" "$url" "$WARMUP" "$CONNS"
   callgrind_control -z "$vpid" >/dev/null
   python3 "$REPEAT" "$url" "$N" "$CONNS"
   callgrind_control -d "$vpid" >/dev/null
-  local dump; dump=$(ls -t "$OUT/$name.$vpid".* | head -1)
   kill -TERM "$vpid"; wait "$vpid" 2>/dev/null || true
-  local ir; ir=$(awk '/^(summary|totals):/ { print $2; exit }' "$dump")
+  # The dump after the N requests: one file per thread (`.1-01`, `.1-02`, ...), summed.
+  local ir; ir=$(cat "$OUT/$name.$vpid".1-* | awk '/^summary:/ { n += $2 } END { print n }')
   python3 -c "print(f'RESULT name=$name requests=$N ir=$ir ir_per_request={$ir / $N:.0f}')"
 }
 

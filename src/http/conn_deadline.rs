@@ -12,14 +12,18 @@
 
 use std::any::Any;
 use std::cell::Cell;
+use std::future::{ready, Future, Ready};
 use std::net::Shutdown;
 use std::os::fd::AsFd;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::{
+    forward_ready, Extensions, Service, ServiceRequest, ServiceResponse, Transform,
+};
+use actix_web::Error;
 use tokio::sync::Notify;
 use tokio::time::{sleep_until, Instant};
 
@@ -106,7 +110,7 @@ pub fn on_connect(io: &dyn Any, data: &mut Extensions) {
 }
 
 /// Marks a request in flight on its connection for as long as it is.
-struct InFlight(Rc<Watch>);
+pub struct InFlight(Rc<Watch>);
 
 impl InFlight {
     fn start(watch: Rc<Watch>) -> Self {
@@ -126,13 +130,63 @@ impl Drop for InFlight {
     }
 }
 
-/// Middleware: moves the connection's deadline as its requests start and end.
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let _in_flight = req
-        .conn_data::<ConnDeadline>()
-        .map(|c| InFlight::start(c.watch.clone()));
-    next.call(req).await
+/// Moves each connection's deadline as its requests start and end (`App::wrap`).
+/// A `Transform` rather than `middleware::from_fn`, which boxes a future per request.
+pub struct Track;
+
+impl<S, B> Transform<S, ServiceRequest> for Track
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = TrackService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(TrackService { service }))
+    }
+}
+
+pub struct TrackService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for TrackService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Tracked<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let in_flight = req
+            .conn_data::<ConnDeadline>()
+            .map(|c| InFlight::start(c.watch.clone()));
+        Tracked {
+            inner: self.service.call(req),
+            _in_flight: in_flight,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The request's handling; the connection counts it in flight until it is dropped.
+    pub struct Tracked<F> {
+        #[pin]
+        inner: F,
+        _in_flight: Option<InFlight>,
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
+    }
 }

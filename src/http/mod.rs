@@ -25,6 +25,7 @@ pub mod no_store;
 mod not_routed;
 mod oauth;
 pub mod openapi;
+pub mod request_id;
 pub mod request_metrics;
 pub mod request_span;
 mod responses;

@@ -1,42 +1,164 @@
 //! HTTP metrics labelled by route *pattern* and a known method, so cardinality stays
 //! bounded whatever a client sends.
+//!
+//! Each worker resolves a series' handles once and keeps them (`Series`): prometheus's
+//! `with_label_values` hashes the labels and takes a lock shared by every worker, on
+//! every request. The cache holds what the registry holds (one entry per route
+//! pattern, method label and status), so it is bounded the same way.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::{Method, StatusCode};
+use actix_web::Error;
+use prometheus::{Histogram, IntCounter};
 
-use crate::state::AppState;
+use crate::metrics::Metrics;
 
-/// Counts and times every request; unmatched paths share the label `unmatched`.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
-    let method = method_label(req.method());
-    let res = next.call(req).await?;
-    if let Some(metrics) = metrics {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        metrics
-            .http_requests
-            .with_label_values(&[&route, method, res.status().as_str()])
-            .inc();
-        metrics
-            .http_duration
-            .with_label_values(&[&route, method])
-            .observe(started.elapsed().as_secs_f64());
+/// Counts and times every request (`App::wrap`); unmatched paths share the label
+/// `unmatched`.
+pub struct RecordMetrics {
+    metrics: Metrics,
+}
+
+impl RecordMetrics {
+    pub fn new(metrics: Metrics) -> Self {
+        Self { metrics }
     }
-    Ok(res)
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RecordMetrics
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = RecordMetricsService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RecordMetricsService {
+            service,
+            series: Rc::new(Series {
+                metrics: self.metrics.clone(),
+                by_route: RefCell::default(),
+            }),
+        }))
+    }
+}
+
+pub struct RecordMetricsService<S> {
+    service: S,
+    series: Rc<Series>,
+}
+
+impl<S, B> Service<ServiceRequest> for RecordMetricsService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Recorded<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        Recorded {
+            started: Instant::now(),
+            method: method_label(req.method()),
+            series: self.series.clone(),
+            inner: self.service.call(req),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    pub struct Recorded<F> {
+        #[pin]
+        inner: F,
+        started: Instant,
+        method: &'static str,
+        series: Rc<Series>,
+    }
+}
+
+impl<F, B> Future for Recorded<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let res = std::task::ready!(this.inner.poll(cx))?;
+        let route = res.request().match_pattern();
+        let route = route.as_deref().unwrap_or("unmatched");
+        this.series.record(
+            route,
+            this.method,
+            res.status(),
+            this.started.elapsed().as_secs_f64(),
+        );
+        Poll::Ready(Ok(res))
+    }
+}
+
+/// One worker's handles on the request series, by route pattern.
+struct Series {
+    metrics: Metrics,
+    by_route: RefCell<HashMap<String, Vec<MethodSeries>>>,
+}
+
+/// The series of one route and method.
+struct MethodSeries {
+    method: &'static str,
+    duration: Histogram,
+    requests: Vec<(StatusCode, IntCounter)>,
+}
+
+impl Series {
+    fn record(&self, route: &str, method: &'static str, status: StatusCode, seconds: f64) {
+        let mut by_route = self.by_route.borrow_mut();
+        if !by_route.contains_key(route) {
+            by_route.insert(route.to_owned(), Vec::new());
+        }
+        let methods = by_route.get_mut(route).expect("inserted above");
+        let at = match methods.iter().position(|m| m.method == method) {
+            Some(at) => at,
+            None => {
+                methods.push(MethodSeries {
+                    method,
+                    duration: self
+                        .metrics
+                        .http_duration
+                        .with_label_values(&[route, method]),
+                    requests: Vec::new(),
+                });
+                methods.len() - 1
+            }
+        };
+        let series = &mut methods[at];
+        series.duration.observe(seconds);
+        let at = match series.requests.iter().position(|(s, _)| *s == status) {
+            Some(at) => at,
+            None => {
+                let counter =
+                    self.metrics
+                        .http_requests
+                        .with_label_values(&[route, method, status.as_str()]);
+                series.requests.push((status, counter));
+                series.requests.len() - 1
+            }
+        };
+        series.requests[at].1.inc();
+    }
 }
 
 /// The `method` label: the RFC 9110 methods as themselves, any other token as
