@@ -7,7 +7,6 @@
 //! pattern, method label and status), so it is bounded the same way.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -113,11 +112,14 @@ where
 /// One worker's handles on the request series, by route pattern.
 struct Series {
     metrics: Metrics,
-    by_route: RefCell<HashMap<String, Vec<MethodSeries>>>,
+    /// A list, not a map: a few dozen routes, told apart by length first, cost less
+    /// to scan than a string to hash.
+    by_route: RefCell<Vec<RouteSeries>>,
 }
 
 /// The series of one route and method.
-struct MethodSeries {
+struct RouteSeries {
+    route: Box<str>,
     method: &'static str,
     duration: Histogram,
     requests: Vec<(StatusCode, IntCounter)>,
@@ -126,14 +128,14 @@ struct MethodSeries {
 impl Series {
     fn record(&self, route: &str, method: &'static str, status: StatusCode, seconds: f64) {
         let mut by_route = self.by_route.borrow_mut();
-        if !by_route.contains_key(route) {
-            by_route.insert(route.to_owned(), Vec::new());
-        }
-        let methods = by_route.get_mut(route).expect("inserted above");
-        let at = match methods.iter().position(|m| m.method == method) {
+        let at = match by_route
+            .iter()
+            .position(|s| s.method == method && &*s.route == route)
+        {
             Some(at) => at,
             None => {
-                methods.push(MethodSeries {
+                by_route.push(RouteSeries {
+                    route: route.into(),
                     method,
                     duration: self
                         .metrics
@@ -141,10 +143,10 @@ impl Series {
                         .with_label_values(&[route, method]),
                     requests: Vec::new(),
                 });
-                methods.len() - 1
+                by_route.len() - 1
             }
         };
-        let series = &mut methods[at];
+        let series = &mut by_route[at];
         series.duration.observe(seconds);
         let at = match series.requests.iter().position(|(s, _)| *s == status) {
             Some(at) => at,
