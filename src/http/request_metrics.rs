@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{Method, StatusCode};
-use actix_web::Error;
+use actix_web::{Error, HttpRequest};
 use prometheus::{Histogram, IntCounter};
 
 use crate::metrics::Metrics;
@@ -97,10 +97,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let res = std::task::ready!(this.inner.poll(cx))?;
-        let route = res.request().match_pattern();
-        let route = route.as_deref().unwrap_or("unmatched");
         this.series.record(
-            route,
+            res.request(),
             this.method,
             res.status(),
             this.started.elapsed().as_secs_f64(),
@@ -112,38 +110,66 @@ where
 /// One worker's handles on the request series, by route pattern.
 struct Series {
     metrics: Metrics,
-    /// A list, not a map: a few dozen routes, told apart by length first, cost less
-    /// to scan than a string to hash.
+    /// A list, not a map: a few dozen routes cost less to scan than a string to hash.
     by_route: RefCell<Vec<RouteSeries>>,
 }
 
 /// The series of one route and method.
 struct RouteSeries {
+    /// The resource whose pattern `route` is, when it has a name ([`Resource`]).
+    resource: Option<Resource>,
     route: Box<str>,
     method: &'static str,
     duration: Histogram,
     requests: Vec<(StatusCode, IntCounter)>,
 }
 
+/// A matched resource, known by the address of its name in the worker's resource
+/// map. actix finds the name of the matched resource without allocating, where the
+/// route pattern is a new `String` per request; the address tells apart two resources
+/// of the same name (`revoke` is two routes), and the map lives as long as the worker,
+/// like this cache. Every `#[get]`-style route has a name; the default service has none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Resource(usize);
+
+fn resource_of(req: &HttpRequest) -> Option<Resource> {
+    req.match_name()
+        .map(|name| Resource(name.as_ptr() as usize))
+}
+
 impl Series {
-    fn record(&self, route: &str, method: &'static str, status: StatusCode, seconds: f64) {
+    fn record(&self, req: &HttpRequest, method: &'static str, status: StatusCode, seconds: f64) {
         let mut by_route = self.by_route.borrow_mut();
-        let at = match by_route
-            .iter()
-            .position(|s| s.method == method && &*s.route == route)
-        {
+        let resource = resource_of(req);
+        let known = resource.and_then(|r| {
+            by_route
+                .iter()
+                .position(|s| s.method == method && s.resource == Some(r))
+        });
+        let at = match known {
             Some(at) => at,
             None => {
-                by_route.push(RouteSeries {
-                    route: route.into(),
-                    method,
-                    duration: self
-                        .metrics
-                        .http_duration
-                        .with_label_values(&[route, method]),
-                    requests: Vec::new(),
-                });
-                by_route.len() - 1
+                let route = req.match_pattern();
+                let route = route.as_deref().unwrap_or("unmatched");
+                match by_route
+                    .iter()
+                    .position(|s| s.method == method && &*s.route == route)
+                {
+                    Some(at) => at,
+                    None => {
+                        by_route.push(RouteSeries {
+                            resource,
+                            route: route.into(),
+                            method,
+                            duration: self
+                                .metrics
+                                .http_duration
+                                .with_label_values(&[route, method]),
+                            requests: Vec::new(),
+                        });
+                        by_route.len() - 1
+                    }
+                }
             }
         };
         let series = &mut by_route[at];
@@ -151,10 +177,11 @@ impl Series {
         let at = match series.requests.iter().position(|(s, _)| *s == status) {
             Some(at) => at,
             None => {
-                let counter =
-                    self.metrics
-                        .http_requests
-                        .with_label_values(&[route, method, status.as_str()]);
+                let counter = self.metrics.http_requests.with_label_values(&[
+                    &series.route,
+                    series.method,
+                    status.as_str(),
+                ]);
                 series.requests.push((status, counter));
                 series.requests.len() - 1
             }
