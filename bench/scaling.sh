@@ -127,7 +127,7 @@ LUA
   local n=$(( CORES - w < WRK_MAX_CORES ? CORES - w : WRK_MAX_CORES ))
   local conns=$(( CONNS / n * n )) tokens=$WORK/tokens-$w.txt
   : >"$tokens"
-  for _ in $(seq "$conns"); do echo; done | xargs -P 4 -I{} sh -c \
+  seq "$conns" | xargs -P 4 -I{} sh -c \
     "curl -fsS --data-urlencode grant_type=password --data-urlencode 'username=$ADMIN_EMAIL' \
        --data-urlencode 'password=$ADMIN_PASSWORD' '$T_URL/oauth/token'; echo" >"$WORK/logins-$w.json"
   python3 -c 'import json,sys; [print(json.loads(l)["refresh_token"]) for l in open(sys.argv[1]) if l.strip()]' \
