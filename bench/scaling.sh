@@ -126,12 +126,12 @@ LUA
   # One refresh chain per connection, each from its own login.
   local n=$(( CORES - w < WRK_MAX_CORES ? CORES - w : WRK_MAX_CORES ))
   local conns=$(( CONNS / n * n )) tokens=$WORK/tokens-$w.txt
-  : >"$tokens"
-  seq "$conns" | xargs -P 4 -I{} sh -c \
-    "curl -fsS --data-urlencode grant_type=password --data-urlencode 'username=$ADMIN_EMAIL' \
-       --data-urlencode 'password=$ADMIN_PASSWORD' '$T_URL/oauth/token'; echo" >"$WORK/logins-$w.json"
-  python3 -c 'import json,sys; [print(json.loads(l)["refresh_token"]) for l in open(sys.argv[1]) if l.strip()]' \
-    "$WORK/logins-$w.json" >"$tokens"
+  mkdir -p "$WORK/logins-$w"
+  seq "$conns" | xargs -P 4 -I{} curl -fsS -o "$WORK/logins-$w/{}.json" \
+    --data-urlencode grant_type=password --data-urlencode "username=$ADMIN_EMAIL" \
+    --data-urlencode "password=$ADMIN_PASSWORD" "$T_URL/oauth/token"
+  python3 -c 'import json,sys; [print(json.load(open(p))["refresh_token"]) for p in sys.argv[1:]]' \
+    "$WORK/logins-$w"/*.json >"$tokens"
   TOKENS_FILE=$tokens WRK_THREADS=$n run "$w" refresh -s "$BENCH_DIR/refresh/rotate.lua" "$T_URL"
   R[$w/rss]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$T_PID/status")
   stop_pid "$T_PID"
