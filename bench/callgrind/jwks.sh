@@ -13,8 +13,11 @@
 #        LOG_FILTERS ("warn info": tessera is measured once per log filter; `warn` is
 #        what bench/jwks_load.sh runs, `info` is the default configuration),
 #        TESSERA_BIN (target/release/tessera), BARE_BIN (bench/bare_jwks/target/release/bare-jwks),
-#        SKIP_BUILD=1, OUT (a folder to keep the callgrind dumps in, for callgrind_annotate)
-# Prints one line per server: RESULT name=.. ir_per_request=.. and the ratios to bare.
+#        SKIP_BUILD=1, OUT (a folder to keep the callgrind dumps in, for callgrind_annotate),
+#        TARGET (1.11: at most this many times bare's instructions, about 0.9x its
+#        throughput), TARGET_FILTER (warn: the log filter the target applies to)
+# Prints one line per server (RESULT name=.. ir_per_request=..) and the ratios to bare.
+# Exit status 1 when tessera under TARGET_FILTER misses TARGET.
 set -euo pipefail
 
 # Binaries given relative to where the script was started from.
@@ -26,6 +29,8 @@ N=${N:-20000}
 WARMUP=${WARMUP:-2000}
 CONNS=${CONNS:-4}
 LOG_FILTERS=${LOG_FILTERS:-warn info}
+TARGET=${TARGET:-1.11}
+TARGET_FILTER=${TARGET_FILTER:-warn}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $TARGET_DIR = /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 BIN=${TESSERA_BIN:-$TARGET_DIR/release/tessera}
@@ -88,9 +93,9 @@ measure() {
   local vpid=$!; PIDS+=("$vpid")
   wait_http "$url" 300 "$vpid" || { cat "$WORK/$name.log" >&2; exit 1; }
   python3 "$REPEAT" "$url" "$WARMUP" "$CONNS"
-  callgrind_control -z "$vpid" >/dev/null
+  callgrind_control -z "$vpid" >/dev/null 2>&1
   python3 "$REPEAT" "$url" "$N" "$CONNS"
-  callgrind_control -d "$vpid" >/dev/null
+  callgrind_control -d "$vpid" >/dev/null 2>&1
   kill -TERM "$vpid"; wait "$vpid" 2>/dev/null || true
   # The dump after the N requests: one file per thread (`.1-01`, `.1-02`, ...), summed.
   local ir; ir=$(cat "$OUT/$name.$vpid".1-* | awk '/^summary:/ { n += $2 } END { print n }')
@@ -108,6 +113,11 @@ for filter in $LOG_FILTERS; do
   echo "$line"; PER[$filter]=$(sed 's/.*ir_per_request=//' <<<"$line")
 done
 echo "JWKS: $(wc -c <"$WORK/jwks.json") bytes, $N requests over $CONNS connections, one worker"
+status=0
 for filter in $LOG_FILTERS; do
-  python3 -c "t, b = ${PER[$filter]}, ${PER[bare]}; print(f'tessera (log {\"$filter\"}) / bare instructions per request: {t} / {b} = {t / b:.3f}x (target <= 1.11x)')"
+  verdict=$(python3 -c "print('PASS' if ${PER[$filter]} / ${PER[bare]} <= $TARGET else 'FAIL')")
+  [[ $filter != "$TARGET_FILTER" ]] && verdict="($verdict: the target is for log $TARGET_FILTER)"
+  [[ $filter == "$TARGET_FILTER" && $verdict == FAIL ]] && status=1
+  python3 -c "t, b = ${PER[$filter]}, ${PER[bare]}; print(f'tessera (log $filter) / bare instructions per request: {t} / {b} = {t / b:.3f}x (target <= ${TARGET}x): $verdict')"
 done
+exit $status
