@@ -12,14 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
-use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::http::conn_deadline;
+use crate::http::request_metrics::RecordMetrics;
 use crate::http::request_span::RequestSpan;
 use crate::state::AppState;
 use crate::storage::SharedStore;
@@ -68,13 +67,13 @@ impl Application {
                     .configure(crate::http::configure)
                     .into_app()
                     .app_data(data.clone())
-                    .wrap(from_fn(crate::http::head::as_get))
+                    .wrap(crate::http::head::AsGet)
                     .wrap(crate::http::json_errors())
                     // Outside json_errors, so the bodies it rewrites are covered too.
-                    .wrap(from_fn(crate::http::no_store::by_default))
-                    .wrap(from_fn(crate::http::request_metrics::record))
-                    .wrap(TracingLogger::<RequestSpan>::new())
-                    .wrap(from_fn(conn_deadline::track))
+                    .wrap(crate::http::no_store::ByDefault)
+                    .wrap(RecordMetrics::new(data.metrics.clone()))
+                    .wrap(RequestSpan)
+                    .wrap(conn_deadline::Track)
             }
         })
         .workers(workers)

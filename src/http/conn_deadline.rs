@@ -9,18 +9,28 @@
 //! plus the head timeout, and from a head to its response [`REQUEST`]. When
 //! the deadline passes, the socket is shut down, which ends the connection as
 //! if the client had gone. tests/bounds drives these attacks.
+//!
+//! Moving the deadline wakes nobody: the watchdog never sleeps more than
+//! [`BETWEEN_REQUESTS`] at a time, and every deadline a request sets is at
+//! least that far ahead, so it can only move past the watchdog's alarm, never
+//! before it. When the alarm rings the watchdog reads the deadline again. (It
+//! used to be woken twice per request, to re-arm a timer each time: more CPU
+//! than the rest of the middleware together.)
 
 use std::any::Any;
 use std::cell::Cell;
+use std::future::{ready, Future, Ready};
 use std::net::Shutdown;
 use std::os::fd::AsFd;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use tokio::sync::Notify;
+use actix_web::dev::{
+    forward_ready, Extensions, Service, ServiceRequest, ServiceResponse, Transform,
+};
+use actix_web::Error;
 use tokio::time::{sleep_until, Instant};
 
 /// How long a kept-alive connection may wait for its next request.
@@ -34,16 +44,18 @@ const BETWEEN_REQUESTS: Duration = KEEP_ALIVE.saturating_add(REQUEST_HEAD_TIMEOU
 /// up after a few; only a client trickling its body comes near this.
 pub const REQUEST: Duration = Duration::from_secs(30);
 
+// What lets `Watch::set` skip waking the watchdog (see the module doc).
+const _: () = assert!(REQUEST.as_nanos() >= BETWEEN_REQUESTS.as_nanos());
+
 struct Watch {
     deadline: Cell<Instant>,
     in_flight: Cell<usize>,
-    moved: Notify,
 }
 
 impl Watch {
+    /// `after` is never less than `BETWEEN_REQUESTS`.
     fn set(&self, after: Duration) {
         self.deadline.set(Instant::now() + after);
-        self.moved.notify_one();
     }
 }
 
@@ -76,25 +88,24 @@ pub fn on_connect(io: &dyn Any, data: &mut Extensions) {
     let watch = Rc::new(Watch {
         deadline: Cell::new(Instant::now() + BETWEEN_REQUESTS),
         in_flight: Cell::new(0),
-        moved: Notify::new(),
     });
     let watchdog = actix_web::rt::spawn({
         let watch = watch.clone();
         let socket = Rc::downgrade(&socket);
         async move {
             loop {
-                tokio::select! {
-                    () = sleep_until(watch.deadline.get()) => {
-                        if Instant::now() >= watch.deadline.get() {
-                            tracing::debug!("connection over its deadline: closed");
-                            if let Some(socket) = socket.upgrade() {
-                                let _ = socket.shutdown(Shutdown::Both);
-                            }
-                            return;
-                        }
+                let now = Instant::now();
+                let deadline = watch.deadline.get();
+                if now >= deadline {
+                    tracing::debug!("connection over its deadline: closed");
+                    if let Some(socket) = socket.upgrade() {
+                        let _ = socket.shutdown(Shutdown::Both);
                     }
-                    () = watch.moved.notified() => {}
+                    return;
                 }
+                // Never past now + BETWEEN_REQUESTS: no later deadline can be set
+                // before this alarm, so none needs to wake the watchdog.
+                sleep_until(deadline.min(now + BETWEEN_REQUESTS)).await;
             }
         }
     });
@@ -106,7 +117,7 @@ pub fn on_connect(io: &dyn Any, data: &mut Extensions) {
 }
 
 /// Marks a request in flight on its connection for as long as it is.
-struct InFlight(Rc<Watch>);
+pub struct InFlight(Rc<Watch>);
 
 impl InFlight {
     fn start(watch: Rc<Watch>) -> Self {
@@ -126,13 +137,63 @@ impl Drop for InFlight {
     }
 }
 
-/// Middleware: moves the connection's deadline as its requests start and end.
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let _in_flight = req
-        .conn_data::<ConnDeadline>()
-        .map(|c| InFlight::start(c.watch.clone()));
-    next.call(req).await
+/// Moves each connection's deadline as its requests start and end (`App::wrap`).
+/// A `Transform` rather than `middleware::from_fn`, which boxes a future per request.
+pub struct Track;
+
+impl<S, B> Transform<S, ServiceRequest> for Track
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = TrackService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(TrackService { service }))
+    }
+}
+
+pub struct TrackService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for TrackService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Tracked<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let in_flight = req
+            .conn_data::<ConnDeadline>()
+            .map(|c| InFlight::start(c.watch.clone()));
+        Tracked {
+            inner: self.service.call(req),
+            _in_flight: in_flight,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The request's handling; the connection counts it in flight until it is dropped.
+    pub struct Tracked<F> {
+        #[pin]
+        inner: F,
+        _in_flight: Option<InFlight>,
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().inner.poll(cx)
+    }
 }

@@ -25,6 +25,7 @@ pub mod no_store;
 mod not_routed;
 mod oauth;
 pub mod openapi;
+pub mod request_id;
 pub mod request_metrics;
 pub mod request_span;
 mod responses;
@@ -76,10 +77,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         web::QueryConfig::default()
             .error_handler(|err, _| ApiError::bad_request(format!("invalid query: {err}")).into()),
     )
+    // Routing tries the routes in this order: the busiest first.
+    .service(well_known::jwks)
     .service(openapi::openapi_json)
     .service(health::healthz)
     .service(health::readyz)
-    .service(well_known::jwks)
     .service(well_known::openid_configuration)
     .service(well_known::oauth_authorization_server)
     .service(auth::login)

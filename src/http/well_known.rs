@@ -19,7 +19,12 @@ use crate::state::AppState;
     )
 )]
 #[get("/.well-known/jwks.json")]
-pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn jwks(req: HttpRequest) -> HttpResponse {
+    // Read from the request rather than taken as a second extractor: the JWKS is the
+    // hottest route, and each extractor is a future of its own per request.
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("startup registers the AppState");
     let ring = state.keys.ring();
     let jwks = &ring.jwks;
     // RFC 9110 §13.1.2: If-None-Match compares weakly.
