@@ -38,7 +38,10 @@ impl SessionService {
 
     pub fn spawn_housekeeping(self: Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            // The first pass one period after start, not at once: replicas of a rollout
+            // do not all purge in the same second, and a test that purges on its own
+            // clock is not raced by a pass it did not ask for.
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
