@@ -1,7 +1,7 @@
 //! The one HTTP error: JSON `{"error","error_description"}`, the right status,
 //! `WWW-Authenticate` on 401 and `Retry-After` where a retry helps. Unexpected
 //! failures become an opaque 500 whose cause is logged, never echoed. The services'
-//! own errors become HTTP answers here (`mapping.rs`), and nowhere else.
+//! own errors become HTTP answers in `error_mapping.rs`, and nowhere else.
 
 use std::borrow::Cow;
 
