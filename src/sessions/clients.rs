@@ -2,6 +2,9 @@
 //! hash: a slow password hash only helps against guessable secrets, and it would
 //! make every client-authenticated request cost tens of milliseconds.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -117,16 +120,32 @@ impl SessionService {
         let Some(id) = ClientId::parse(&creds.id).filter(|_| secret.len() <= 256) else {
             return Err(SessionError::InvalidClient);
         };
-        let client = self.store.client_by_id(&id).await?;
+        let client = self.client(&id).await?;
         let presented = secret_hash(secret);
         match client {
             Some(c) if constant_time_eq(&presented, &c.secret_hash) => Ok(AuthenticatedClient {
-                id: c.id,
-                scopes: c.scopes,
+                id: c.id.clone(),
+                scopes: c.scopes.clone(),
                 introspection: c.introspection,
             }),
             _ => Err(SessionError::InvalidClient),
         }
+    }
+}
+
+impl SessionService {
+    /// The client's record, from memory while it is fresh (`client_cache`).
+    async fn client(&self, id: &ClientId) -> Result<Option<Arc<ClientRow>>, SessionError> {
+        let now = Instant::now();
+        if let Some(row) = self.clients.get(id, now) {
+            return Ok(Some(row));
+        }
+        let Some(row) = self.store.client_by_id(id).await? else {
+            return Ok(None);
+        };
+        let row = Arc::new(row);
+        self.clients.insert(row.clone(), now);
+        Ok(Some(row))
     }
 }
 

@@ -7,6 +7,7 @@
 //! `storage`, `metrics`, `config`, `domain`, `clock`.
 
 mod attempts;
+mod client_cache;
 mod clients;
 mod error;
 mod families;
@@ -61,6 +62,7 @@ pub struct SessionService {
     family_history: u32,
     /// Where the next history pass starts, in token-stamp milliseconds.
     history_since: AtomicU64,
+    clients: client_cache::ClientCache,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -89,6 +91,7 @@ impl SessionService {
             first_party_scopes: settings.first_party_scopes.clone(),
             family_history: settings.family_history,
             history_since: AtomicU64::new(refresh_token::unix_millis_now()),
+            clients: client_cache::ClientCache::default(),
         }
     }
 }

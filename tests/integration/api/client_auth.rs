@@ -115,3 +115,21 @@ both_engines! {
         assert_eq!(res.status(), StatusCode::OK);
     }
 }
+
+both_engines! {
+    async fn a_client_kept_in_memory_still_has_its_secret_checked(app) {
+        let (id, secret) = app.register_client(json!({"scopes": ["read"]})).await;
+        let grant = [("grant_type", "client_credentials")];
+        // The first grant reads the record; the next ones find it in memory.
+        assert_eq!(app.token(&grant, Some((&id, &secret))).await.status(), StatusCode::OK);
+        let wrong = format!("{secret}x");
+        for bad in [wrong.as_str(), "", &secret[..secret.len() - 1]] {
+            let res = app.token(&grant, Some((&id, bad))).await;
+            error_of(res, StatusCode::UNAUTHORIZED, "invalid_client").await;
+        }
+        assert_eq!(app.token(&grant, Some((&id, &secret))).await.status(), StatusCode::OK);
+        // A client registered after others were kept is found at once.
+        let (new_id, new_secret) = app.register_client(json!({"scopes": ["read"]})).await;
+        assert_eq!(app.token(&grant, Some((&new_id, &new_secret))).await.status(), StatusCode::OK);
+    }
+}
