@@ -14,6 +14,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
+# shellcheck source=bench/nginx_jwks.sh
+source "$ROOT/bench/nginx_jwks.sh"
 WRK_THREADS="${WRK_THREADS:-2}"
 WRK_CONNECTIONS="${WRK_CONNECTIONS:-64}"
 WRK_DURATION="${WRK_DURATION:-10s}"
@@ -109,34 +111,7 @@ if [[ "${NGINX_TUNED:-0}" == 1 ]]; then
     open_file_cache_valid 60s;"
     NGINX_MODE=tuned
 fi
-cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes $WORKERS;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events {
-    worker_connections 1024;
-}
-http {
-    access_log off;
-$NGINX_FILE_IO
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $WORK/nginx/tmp/body;
-    proxy_temp_path $WORK/nginx/tmp/proxy;
-    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-    scgi_temp_path $WORK/nginx/tmp/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location = /.well-known/jwks.json {
-            alias $WORK/www/jwks.json;
-            default_type application/json;
-            add_header Cache-Control "public, max-age=300";
-        }
-    }
-}
-EOF
+nginx_jwks_conf "$WORK/nginx" "$NGINX_PORT" "$WORKERS" "$WORK/www/jwks.json" "$NGINX_FILE_IO" >"$WORK/nginx/nginx.conf"
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" \
     >"$WORK/nginx/logs/stdout.log" 2>&1 &
 NGINX_PID=$!

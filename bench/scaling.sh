@@ -48,6 +48,8 @@ fi
 WORK=$(mktemp -d /tmp/tessera-scaling.XXXXXX)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+# shellcheck source=bench/nginx_jwks.sh
+source "$ROOT/bench/nginx_jwks.sh"
 
 CORES=$(nproc)
 (( CORES >= 2 )) || { echo "needs at least 2 cores (one for the server, one for wrk)" >&2; exit 2; }
@@ -150,32 +152,7 @@ measure_nginx() { # W
   local w=$1 port; port=$(free_port)
   local dir=$WORK/nginx-$w; mkdir -p "$dir/logs" "$dir/tmp" "$dir/www"
   cp "$WORK/jwks.json" "$dir/www/jwks.json"; chmod 755 "$WORK" "$dir" "$dir/www"; chmod 644 "$dir/www/jwks.json"
-  cat >"$dir/nginx.conf" <<CONF
-daemon off;
-worker_processes $w;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location = /.well-known/jwks.json {
-            alias $dir/www/jwks.json;
-            default_type application/json;
-            add_header Cache-Control "public, max-age=300";
-        }
-    }
-}
-CONF
+  nginx_jwks_conf "$dir" "$port" "$w" "$dir/www/jwks.json" >"$dir/nginx.conf"
   taskset -c "0-$(( w - 1 ))" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" >"$dir/logs/out.log" 2>&1 &
   local pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/.well-known/jwks.json" 30
