@@ -90,10 +90,6 @@ impl ApiError {
         self
     }
 
-    pub fn code(&self) -> ErrorCode {
-        self.code
-    }
-
     /// The JSON error response for a bare status, used where a framework produced the error.
     pub fn for_status(status: StatusCode) -> Self {
         let (code, description) = match status {
