@@ -1,4 +1,4 @@
-//! Extractors for bearer tokens: any valid user or client token, or an admin's.
+//! Bearer tokens: the one a request carries, and the extractor for an admin's.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,9 +9,6 @@ use actix_web::{web, FromRequest, HttpRequest};
 use super::error::ApiError;
 use crate::state::AppState;
 use crate::tokens::AccessClaims;
-
-/// The claims of a valid, unrevoked bearer access token.
-pub struct Bearer(pub AccessClaims);
 
 /// A bearer whose `roles` holds `admin`.
 pub struct Admin(pub AccessClaims);
@@ -26,24 +23,17 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The bearer token of a request that must carry one.
+pub fn required_bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
+    bearer_token(req).ok_or_else(|| ApiError::invalid_token("a bearer access token is required"))
+}
+
 async fn verified(req: HttpRequest) -> Result<AccessClaims, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("app state missing")))?
         .clone();
-    let token = bearer_token(&req)
-        .ok_or_else(|| ApiError::invalid_token("a bearer access token is required"))?;
-    Ok(state.tokens.verify(token).await?)
-}
-
-impl FromRequest for Bearer {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { verified(req).await.map(Bearer) })
-    }
+    Ok(state.tokens.verify(required_bearer_token(&req)?).await?)
 }
 
 impl FromRequest for Admin {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 
-use super::admin_guard::{bearer_token, Bearer};
+use super::admin_guard::{bearer_token, required_bearer_token};
 use super::cookies::{self, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE};
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::json_body::JsonObject;
@@ -196,12 +196,12 @@ pub struct Me {
     )
 )]
 #[get("/auth/me")]
-pub async fn me(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let user = state
-        .sessions
-        .user(&bearer.0.sub)
-        .await?
-        .ok_or_else(|| ApiError::invalid_token("the token does not belong to a user"))?;
+pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let token = required_bearer_token(&req)?;
+    // One query checks the token's revocation and reads its user.
+    let (_, user) = state.tokens.verify_with_user(token).await?;
+    let user =
+        user.ok_or_else(|| ApiError::invalid_token("the token does not belong to a user"))?;
     Ok(HttpResponse::Ok().json(Me {
         sub: user.id,
         email: user.email,

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
+use super::{AccessTokenState, FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
 use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
 
 #[async_trait]
@@ -29,15 +29,16 @@ pub trait FamilyStore {
     async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError>;
 
     /// One round trip: is this access token denylisted, of a revoked family, or of a
-    /// user who is disabled or revoked every session after it was issued? `sub` is the
-    /// token's subject as a user id; a client's id (client credentials) names no user.
-    async fn access_token_revoked(
+    /// user who is disabled or revoked every session after it was issued; and which
+    /// user does it name? `sub` is the token's subject as a user id; a client's id
+    /// (client credentials) names no user.
+    async fn access_token_state(
         &self,
         jti: &Jti,
         sid: Option<&FamilyId>,
         sub: &UserId,
         iat: UnixTime,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<AccessTokenState, StoreError>;
 
     /// The families of the tokens whose key is in `[from, until)` and whose two key bytes
     /// at offset `sample_at` are at most `sample`.

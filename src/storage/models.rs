@@ -79,6 +79,24 @@ pub struct NewFamily {
     pub first_token_expires_at: i64,
 }
 
+/// What the store says of an access token whose signature and claims are valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenState {
+    /// Denylisted, of a family that is revoked or gone, or of a user who is disabled
+    /// or revoked every session after the token was issued.
+    pub revoked: bool,
+    /// The user the token's `sub` names; `None` for a client's token.
+    pub user: Option<TokenUser>,
+}
+
+/// The user of an access token, as `/auth/me` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUser {
+    pub id: String,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
 /// The family a refresh token belongs to, as rotation needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilyRow {

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::domain::{FamilyId, Jti, UnixTime, UserId};
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
-use crate::storage::SharedStore;
+use crate::storage::{SharedStore, TokenUser};
 
 pub struct TokenService {
     keys: Arc<KeyService>,
@@ -87,12 +87,21 @@ impl TokenService {
     /// Verifies signature and claims, then revocation: denylisted `jti`, revoked family
     /// (`sid`), disabled user or revoke-all after `iat`, revoked key. One query at most.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError> {
+        self.verify_with_user(token).await.map(|(claims, _)| claims)
+    }
+
+    /// `verify`, and the user the token names (`None` for a client's token), read by
+    /// the same query.
+    pub async fn verify_with_user(
+        &self,
+        token: &str,
+    ) -> Result<(AccessClaims, Option<TokenUser>), VerifyError> {
         let ring = self.keys.ring();
         let claims = verify_signed(token, &ring, &self.expect, self.clock.unix())
             .map_err(VerifyError::Rejected)?;
-        let revoked = self
+        let state = self
             .store
-            .access_token_revoked(
+            .access_token_state(
                 &Jti::new(claims.jti.as_str()),
                 claims.sid.as_deref().map(FamilyId::new).as_ref(),
                 &UserId::new(claims.sub.as_str()),
@@ -100,10 +109,10 @@ impl TokenService {
             )
             .await
             .map_err(VerifyError::Unavailable)?;
-        if revoked {
+        if state.revoked {
             return Err(VerifyError::Rejected(Rejection::Revoked));
         }
-        Ok(claims)
+        Ok((claims, state.user))
     }
 }
 

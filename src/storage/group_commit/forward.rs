@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use super::GroupCommit;
 use crate::domain::{ClientId, Email, FamilyId, Jti, Kid, RevocationReason, UnixTime, UserId};
 use crate::storage::{
-    ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange, KeyStore, NewFamily,
-    Reservation, RotateOutcome, Rotation, RotationBatches, StoreError, StoredKey, ThrottleCounter,
-    ThrottleStore, UserRow, UserStore,
+    AccessTokenState, ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange,
+    KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, StoreError,
+    StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
 };
 
 #[async_trait]
@@ -38,14 +38,14 @@ impl<S: FamilyStore + RotationBatches + 'static> FamilyStore for GroupCommit<S> 
         self.store.deny_access_token(jti, expires_at).await
     }
 
-    async fn access_token_revoked(
+    async fn access_token_state(
         &self,
         jti: &Jti,
         sid: Option<&FamilyId>,
         sub: &UserId,
         iat: UnixTime,
-    ) -> Result<bool, StoreError> {
-        self.store.access_token_revoked(jti, sid, sub, iat).await
+    ) -> Result<AccessTokenState, StoreError> {
+        self.store.access_token_state(jti, sid, sub, iat).await
     }
 
     async fn families_with_keys_between(

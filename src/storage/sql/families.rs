@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{family_from_row, SqlStore};
+use super::{family_from_row, words, SqlStore};
 use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
 use crate::storage::{
-    FamilyRow, FamilyStore, NewFamily, RotateOutcome, Rotation, RotationBatches, StoreError,
+    AccessTokenState, FamilyRow, FamilyStore, NewFamily, RotateOutcome, Rotation, RotationBatches,
+    StoreError, TokenUser,
 };
 
 #[async_trait]
@@ -79,13 +80,13 @@ impl FamilyStore for SqlStore {
         Ok(())
     }
 
-    async fn access_token_revoked(
+    async fn access_token_state(
         &self,
         jti: &Jti,
         sid: Option<&FamilyId>,
         sub: &UserId,
         iat: UnixTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<AccessTokenState, StoreError> {
         // Strictly before: a same-second login after revoke-all is a new family, and
         // families are revoked too, so no earlier token slips through.
         // A `sid` must name a live family: a revoked family's row is purged one day, and
@@ -98,7 +99,8 @@ impl FamilyStore for SqlStore {
                      WHEN EXISTS (SELECT 1 FROM refresh_families WHERE id = $2 AND revoked_at IS NULL) THEN 0 \
                      ELSE 1 END) \
              + (SELECT COUNT(*) FROM users WHERE id = $3 AND (disabled_at IS NOT NULL OR sessions_revoked_at > $4)) \
-             AS dead",
+             AS dead, u.id, u.email, u.roles \
+             FROM (SELECT 1 AS one) AS t LEFT JOIN users u ON u.id = $3",
         )
         .bind(jti.as_str())
         .bind(sid.map(|s| s.as_str().to_owned()))
@@ -107,7 +109,18 @@ impl FamilyStore for SqlStore {
         .fetch_one(&self.pool)
         .await?;
         let dead: i64 = row.try_get("dead")?;
-        Ok(dead > 0)
+        let user = match row.try_get::<Option<String>, _>("id")? {
+            Some(id) => Some(TokenUser {
+                id,
+                email: row.try_get("email")?,
+                roles: words(&row.try_get::<String, _>("roles")?),
+            }),
+            None => None,
+        };
+        Ok(AccessTokenState {
+            revoked: dead > 0,
+            user,
+        })
     }
 
     async fn families_with_keys_between(
