@@ -6,7 +6,10 @@
 //! - `mint/<ALG>/raw-*`: only the signature, by the fastest primitive the mandated
 //!   crates offer, over the very bytes a real token signs (its `header.payload`);
 //! - `mint/parts/*`: the claims serialization and base64url alone, to show where the
-//!   rest of the time goes.
+//!   rest of the time goes;
+//! - `verify/ES256/*`: `tessera::tokens::verify_signed` (signature and claims, no
+//!   revocation query) against ring's raw verification of the same signature, the
+//!   reference of issue 17's `/auth/me` target (requests/s >= 0.6x raw verifications/s).
 //!
 //! bench/mint.sh reads the estimates and prints mint / raw against the 1.15x target.
 
@@ -19,13 +22,14 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use josekit::jws::{JwsSigner, RS256};
 use ring::rand::SystemRandom;
 use ring::signature::{
-    EcdsaKeyPair, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
+    EcdsaKeyPair, KeyPair, RsaKeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED,
+    ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
 };
 
 use tessera::domain::{Algorithm, Kek, KeyState};
 use tessera::keys::{generate, GeneratedKey, KeyRing};
 use tessera::storage::StoredKey;
-use tessera::tokens::{mint, AccessClaims, Audience};
+use tessera::tokens::{mint, verify_signed, AccessClaims, Audience, Expectations};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -147,6 +151,41 @@ fn bench_parts(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_verify_es256(c: &mut Criterion) {
+    let (ring, key) = ring_with(Algorithm::Es256);
+    let signing = ring.signing.as_ref().expect("a current key");
+    let token = mint(signing, &claims()).unwrap();
+    let expect = Expectations {
+        issuer: "http://localhost:8080".into(),
+        audiences: vec!["http://localhost:8080".into()],
+    };
+    verify_signed(&token, &ring, &expect, NOW).expect("the token verifies");
+
+    let rng = SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        key.private_pkcs8.expose(),
+        &rng,
+    )
+    .expect("P-256 PKCS#8");
+    let message = signing_input(&token);
+    let signature = pair.sign(&rng, &message).unwrap();
+    let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref());
+
+    let mut group = c.benchmark_group("verify/ES256");
+    group.bench_function("tessera", |b| {
+        b.iter(|| verify_signed(black_box(&token), &ring, &expect, NOW).unwrap())
+    });
+    group.bench_function("raw-ring", |b| {
+        b.iter(|| {
+            public
+                .verify(black_box(&message), signature.as_ref())
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -157,6 +196,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_es256, bench_rs256, bench_parts
+    targets = bench_es256, bench_rs256, bench_parts, bench_verify_es256
 }
 criterion_main!(benches);
