@@ -3,7 +3,7 @@
 
 use super::ScopeError;
 use crate::storage::StoreError;
-use crate::tokens::{MintError, VerifyError};
+use crate::tokens::MintError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -21,18 +21,6 @@ pub enum SessionError {
     /// A failure inside tessera (a hashing thread gone, no randomness).
     #[error(transparent)]
     Internal(anyhow::Error),
-}
-
-impl From<VerifyError> for SessionError {
-    /// Only for paths where a rejected token was already handled: a store failure.
-    fn from(e: VerifyError) -> Self {
-        match e {
-            VerifyError::Unavailable(e) => Self::Store(e),
-            VerifyError::Rejected(reason) => {
-                Self::Internal(anyhow::anyhow!("unexpected token rejection: {reason}"))
-            }
-        }
-    }
 }
 
 /// Why a login did not start a session.

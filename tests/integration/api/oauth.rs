@@ -198,6 +198,25 @@ both_engines! {
 }
 
 both_engines! {
+    async fn a_client_token_is_valid_but_names_no_user(app) {
+        // /auth/me reads the token's user in its revocation query: a client's `sub`
+        // finds none there, so the answer is 401, while introspection calls it active.
+        let (id, secret) = create_client(&app, &["read"]).await;
+        let res = app.token(&[("grant_type", "client_credentials")], Some((&id, &secret))).await;
+        let body: Value = res.json().await.unwrap();
+        let token = body["access_token"].as_str().unwrap();
+        let me = app.me(token).await;
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        let error: Value = me.json().await.unwrap();
+        assert_eq!(error["error"], "invalid_token");
+        assert_eq!(error["error_description"], "the token does not belong to a user");
+        let introspected = app.introspect_as_admin(token).await;
+        assert_eq!(introspected["active"], true);
+        assert_eq!(introspected["sub"], id.as_str());
+    }
+}
+
+both_engines! {
     async fn client_credentials_refuse_bad_secrets_and_ungranted_scopes(app) {
         let (id, secret) = create_client(&app, &["read"]).await;
 
