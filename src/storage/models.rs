@@ -186,6 +186,8 @@ pub struct CodeFamily {
 /// on the row the `UPDATE` spent (client, redirect URI, PKCE verifier).
 pub struct CodeRedemption<'a> {
     pub hash: &'a [u8],
+    /// The authenticated client: another client's presentation does not spend the code.
+    pub client_id: &'a str,
     pub now: UnixTime,
     pub accept: &'a (dyn Fn(&CodeRow) -> bool + Send + Sync),
     pub family: CodeFamily,
@@ -196,7 +198,7 @@ pub struct CodeRedemption<'a> {
 pub enum RedeemOutcome {
     /// Spent now and its family started; with the user's e-mail and roles.
     Redeemed {
-        code: CodeRow,
+        code: Box<CodeRow>,
         email: String,
         roles: Vec<String>,
     },

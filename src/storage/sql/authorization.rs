@@ -126,12 +126,13 @@ impl AuthorizationStore for SqlStore {
         // The one statement that decides which presentation spends the code.
         let spent = sqlx::query(
             "UPDATE authorization_codes SET used_at = $2 \
-             WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 \
+             WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 AND client_id = $3 \
              RETURNING client_id, redirect_uri, code_challenge, scope, nonce, user_id, session_id, \
              auth_time, expires_at",
         )
         .bind(r.hash.to_vec())
         .bind(r.now.secs())
+        .bind(r.client_id)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = spent else {
@@ -204,7 +205,7 @@ impl AuthorizationStore for SqlStore {
             .await?;
         tx.commit().await?;
         Ok(RedeemOutcome::Redeemed {
-            code,
+            code: Box::new(code),
             email: owner.try_get("email")?,
             roles: words(&owner.try_get::<String, _>("roles")?),
         })
