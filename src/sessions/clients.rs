@@ -12,7 +12,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use super::client_registration::{check_registration, ClientRegistration};
 use super::SessionError;
 use super::SessionService;
-use crate::domain::{ClientId, ClientType, Grant};
+use crate::domain::{ClientId, ClientType, Grant, RevocationReason};
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
 
@@ -117,7 +117,7 @@ impl SessionService {
             .remove_client(&id, self.clock.unix_time())
             .await?;
         self.clients.evict(&id);
-        Ok(removed)
+        Ok(self.counted(removed, RevocationReason::ClientRemoved))
     }
 
     /// Checks a client's secret; every failure is the same `invalid_client`. A public

@@ -169,6 +169,7 @@ both_engines! {
 
         let admin = app.admin_token().await;
         assert_eq!(app.admin_remove_client(&id, &admin).await.status(), StatusCode::NO_CONTENT);
+        assert!(app.metrics_scrape().await.contains("tessera_families_revoked_total{reason=\"client_removed\"} 1"));
         assert_eq!(app.admin_client(&id, &admin).await.status(), StatusCode::NOT_FOUND);
         error_of(app.admin_remove_client(&id, &admin).await, StatusCode::NOT_FOUND, "not_found").await;
 
