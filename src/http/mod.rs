@@ -16,6 +16,7 @@ pub mod client_address;
 mod client_auth;
 pub mod conn_deadline;
 mod cookies;
+pub mod cors;
 pub mod error;
 mod error_code;
 mod error_mapping;

@@ -5,6 +5,7 @@
 
 mod codes;
 mod consent;
+mod cors;
 mod flow;
 mod logout;
 mod pages;
