@@ -18,6 +18,7 @@ mod housekeeping;
 mod introspect;
 mod login;
 mod passwords;
+mod refresh_mac;
 mod refresh_token;
 mod revoke;
 mod rotation;
@@ -37,6 +38,7 @@ pub use error::{LoginFailure, RefreshFailure, SessionError};
 pub use families::Session;
 pub use introspect::{may_introspect, Introspection, IntrospectionRefusal};
 pub use passwords::PasswordHasher;
+pub use refresh_mac::RefreshMac;
 pub use refresh_token::RefreshToken;
 pub use scope::ScopeError;
 pub use throttle::{give_back, settle_failure, Limit, ThrottlePolicy};
@@ -67,6 +69,7 @@ pub struct SessionService {
     /// Where the next history pass starts, in token-stamp milliseconds.
     history_since: AtomicU64,
     clients: client_cache::ClientCache,
+    refresh_mac: RefreshMac,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -80,7 +83,12 @@ impl SessionService {
         clock: Arc<dyn Clock>,
         metrics: Metrics,
         settings: &TokenSettings,
+        refresh_mac: RefreshMac,
     ) -> Self {
+        // Exported from the start, at 0, beside the group commit's reasons.
+        metrics
+            .refresh_screened_out
+            .with_label_values(&[families::FORGED]);
         Self {
             store,
             tokens,
@@ -96,6 +104,7 @@ impl SessionService {
             family_history: settings.family_history,
             history_since: AtomicU64::new(refresh_token::unix_millis_now()),
             clients: client_cache::ClientCache::default(),
+            refresh_mac,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
-use crate::sessions::SessionService;
+use crate::sessions::{RefreshMac, SessionService};
 use crate::state::AppState;
 use crate::storage::{self, Database, SharedStore};
 use crate::tokens::{Expectations, TokenService};
@@ -109,12 +109,14 @@ pub async fn build_state(
         },
         settings.tokens.access_ttl,
     ));
+    let mac_key = keys.refresh_mac_key().await?;
     let sessions = Arc::new(SessionService::new(
         store.clone(),
         tokens.clone(),
         clock.clone(),
         metrics.clone(),
         &settings.tokens,
+        RefreshMac::new(mac_key.key.expose(), mac_key.legacy_until),
     ));
     if let Some(admin) = &settings.bootstrap {
         sessions
