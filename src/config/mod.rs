@@ -30,6 +30,7 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub cookies: CookieSettings,
     pub sessions: SessionSettings,
+    pub status_list: StatusListSettings,
     pub log: LogSettings,
     pub bootstrap: Option<BootstrapAdmin>,
 }
@@ -89,6 +90,13 @@ pub struct TokenSettings {
     pub audience: Vec<String>,
     /// Scopes a login without a client (first party) may ask for.
     pub first_party_scopes: Vec<String>,
+}
+
+/// Token status lists (draft-ietf-oauth-status-list).
+#[derive(Debug, Clone)]
+pub struct StatusListSettings {
+    /// How long a verifier may cache a list: its `ttl` claim and `Cache-Control: max-age`.
+    pub ttl: Duration,
 }
 
 #[derive(Debug, Clone)]

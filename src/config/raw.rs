@@ -14,6 +14,7 @@ pub struct RawSettings {
     pub tokens: RawTokens,
     pub cookies: RawCookies,
     pub sessions: RawSessions,
+    pub status_list: RawStatusList,
     pub log: RawLog,
     #[serde(default)]
     pub bootstrap: RawBootstrap,
@@ -67,6 +68,11 @@ pub enum OneOrMany {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct RawStatusList {
+    pub ttl: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct RawCookies {
     pub secure: String,
 }
@@ -110,6 +116,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tokens.refresh_idle_ttl", "7d"),
     ("tokens.reuse_grace", "0s"),
     ("tokens.family_history", "1000"),
+    ("status_list.ttl", "10s"),
     ("cookies.secure", "true"),
     ("sessions.ttl", "12h"),
     ("log.format", "pretty"),

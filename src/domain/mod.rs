@@ -19,6 +19,7 @@ pub mod redirect_uri;
 mod revocation;
 mod rotation_trigger;
 pub mod scope;
+mod status_slot;
 mod unix_time;
 
 pub use algorithm::Algorithm;
@@ -35,4 +36,5 @@ pub use redirect_uri::check_redirect_uri;
 pub use revocation::RevocationReason;
 pub use rotation_trigger::RotationTrigger;
 pub use scope::{parse_scope, valid_scope_token};
+pub use status_slot::StatusSlot;
 pub use unix_time::UnixTime;

@@ -61,6 +61,8 @@ pub struct Metadata {
     end_session_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
+    /// draft-ietf-oauth-status-list §9: where the URIs of every status list are listed.
+    status_list_aggregation_endpoint: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: Vec<&'static str>,
     response_modes_supported: Vec<&'static str>,
@@ -109,6 +111,7 @@ fn metadata(state: &AppState) -> HttpResponse {
         end_session_endpoint: format!("{issuer}/oauth/logout"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
+        status_list_aggregation_endpoint: format!("{issuer}/statuslists"),
         grant_types_supported: vec![
             "authorization_code",
             "refresh_token",

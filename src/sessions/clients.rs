@@ -113,7 +113,7 @@ impl SessionService {
             .remove_client(&id, self.clock.unix_time())
             .await?;
         self.clients.evict(&id);
-        Ok(self.counted(removed, RevocationReason::ClientRemoved))
+        Ok(self.counted(removed, RevocationReason::ClientRemoved).await)
     }
 
     /// Checks a client's secret; every failure is the same `invalid_client`. A public

@@ -1,5 +1,5 @@
 //! Persistence behind traits, one file per trait (`users`, `clients`, `families`,
-//! `throttle`, `keys`, `health`, `authorization`, and `batches` for group commit), with one SQL
+//! `throttle`, `keys`, `health`, `authorization`, `status`, and `batches` for group commit), with one SQL
 //! implementation (`sql`) that serves SQLite and PostgreSQL with the same text. The
 //! engine is chosen once at start-up from the `database.url` scheme (`connect`);
 //! what differs between engines, pools, pragmas, the checkpointer and error codes,
@@ -29,6 +29,7 @@ mod postgres;
 mod rotation;
 mod sql;
 mod sqlite;
+mod status;
 mod throttle;
 mod users;
 
@@ -49,6 +50,7 @@ pub use rotation::{
     RotateOutcome, Rotation, RotationRules, SpentToken, SpentVerdict, UnspentToken, UnspentVerdict,
 };
 pub use sql::SqlStore;
+pub use status::StatusStore;
 pub use throttle::ThrottleStore;
 pub use users::UserStore;
 
@@ -61,6 +63,7 @@ pub trait Store:
     + ThrottleStore
     + HealthStore
     + AuthorizationStore
+    + StatusStore
     + Send
     + Sync
 {
@@ -74,6 +77,7 @@ impl<T> Store for T where
         + ThrottleStore
         + HealthStore
         + AuthorizationStore
+        + StatusStore
         + Send
         + Sync
 {

@@ -27,6 +27,8 @@ fn every_bad_value_exits_2_with_one_line_naming_the_key() {
     let cases = [
         ("TESSERA__TOKENS__ACCESS_TTL", "2h", "tokens.access_ttl"),
         ("TESSERA__TOKENS__REUSE_GRACE", "2m", "tokens.reuse_grace"),
+        ("TESSERA__STATUS_LIST__TTL", "6m", "status_list.ttl"),
+        ("TESSERA__STATUS_LIST__TTL", "soon", "status_list.ttl"),
         ("TESSERA__KEYS__ALGORITHM", "HS256", "keys.algorithm"),
         ("TESSERA__KEYS__KEK_FILE", "/", "keys.kek_file"),
         ("TESSERA__SERVER__LISTEN", "localhost:port", "server.listen"),

@@ -158,7 +158,7 @@ pub async fn token_endpoint(
     match grant {
         Grant::Password => password_grant(&state, &req, form, client).await,
         Grant::RefreshToken => refresh_grant(&state, form, client).await,
-        Grant::ClientCredentials => client_credentials_grant(&state, form, client),
+        Grant::ClientCredentials => client_credentials_grant(&state, form, client).await,
         Grant::AuthorizationCode => {
             let fields = CodeForm {
                 code: form.code.as_deref(),
@@ -241,7 +241,7 @@ async fn refresh_grant(
     }
 }
 
-fn client_credentials_grant(
+async fn client_credentials_grant(
     state: &AppState,
     form: TokenForm,
     client: Option<AuthenticatedClient>,
@@ -256,16 +256,19 @@ fn client_credentials_grant(
         .sessions
         .client_scope(&client, form.scope.as_deref())
         .map_err(invalid_scope)?;
-    let issued = state.tokens.issue(
-        Subject {
-            sub: &client.id,
-            client_id: &client.id,
-            scope: &scope,
-            roles: None,
-            sid: None,
-        },
-        Grant::ClientCredentials,
-    )?;
+    let issued = state
+        .tokens
+        .issue_now(
+            Subject {
+                sub: &client.id,
+                client_id: &client.id,
+                scope: &scope,
+                roles: None,
+                sid: None,
+            },
+            Grant::ClientCredentials,
+        )
+        .await?;
     Ok(no_store(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",

@@ -113,6 +113,9 @@ impl SessionService {
         let now = self.clock.unix();
         let refresh = RefreshToken::generate(&self.refresh_mac);
         let family_id = random_id();
+        // The access token's status slot goes on the family's first row, in the
+        // redemption's own transaction.
+        let reserved = self.tokens.reserve().await.map_err(SessionError::from)?;
         let outcome = self
             .store
             .redeem_code(&CodeRedemption {
@@ -125,6 +128,7 @@ impl SessionService {
                     expires_at: now + self.refresh_ttl,
                     first_token_hash: refresh.lookup_key(),
                     first_token_expires_at: now + self.refresh_idle_ttl.min(self.refresh_ttl),
+                    first_token_status: reserved.slot.clone(),
                 },
             })
             .await?;
@@ -151,6 +155,7 @@ impl SessionService {
                 sid: Some(&family_id),
             },
             Grant::AuthorizationCode,
+            reserved,
         )?;
         let id_token = if has_scope(&code.scope, "openid") {
             Some(self.tokens.issue_id_token(IdTokenFor {

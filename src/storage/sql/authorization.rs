@@ -191,13 +191,18 @@ impl AuthorizationStore for SqlStore {
         .bind(&code.session_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(f.first_token_hash.clone())
-            .bind(&f.id)
-            .bind(r.now.secs())
-            .bind(f.first_token_expires_at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at, status_list, status_idx) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(f.first_token_hash.clone())
+        .bind(&f.id)
+        .bind(r.now.secs())
+        .bind(f.first_token_expires_at)
+        .bind(f.first_token_status.list_id.clone())
+        .bind(f.first_token_status.idx)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE authorization_codes SET family_id = $1 WHERE hash = $2")
             .bind(&f.id)
             .bind(r.hash.to_vec())

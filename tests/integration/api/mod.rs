@@ -20,6 +20,7 @@ mod oauth;
 mod openapi;
 mod refresh_mac;
 mod scopes;
+mod status_lists;
 mod throttle;
 mod token_format;
 mod well_known;
