@@ -69,6 +69,7 @@ fn claims() -> AccessClaims {
         scope: "openid profile".into(),
         roles: Some(vec!["user".into(), "admin".into()]),
         sid: Some("b1f4a0d2-8c3e-4f57-9e21-6a7d5c0e3b98".into()),
+        status: None,
     }
 }
 

@@ -22,6 +22,7 @@ LAYERS = [
     ["config", "metrics", "clock"],
     ["telemetry", "storage"],
     ["readiness", "keys"],
+    ["status"],
     ["tokens"],
     ["sessions"],
     ["state"],

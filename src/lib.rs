@@ -12,6 +12,7 @@ pub mod secret;
 pub mod sessions;
 pub mod startup;
 pub mod state;
+pub mod status;
 pub mod storage;
 pub mod telemetry;
 pub mod tokens;

@@ -36,6 +36,9 @@ pub struct Application {
 
 /// How often expired sessions are purged.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(300);
+/// How often each replica looks for revocations made on the others: within 5 s, as the
+/// contract promises, with room for a slow poll.
+const STATUS_POLL_EVERY: Duration = Duration::from_secs(1);
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
@@ -102,6 +105,7 @@ impl Application {
                 .sessions
                 .clone()
                 .spawn_housekeeping(HOUSEKEEPING_EVERY),
+            state.status.clone().spawn_poller(STATUS_POLL_EVERY),
         ];
         tracing::info!(port, metrics_port, "tessera listening");
         Ok(Self {

@@ -41,6 +41,7 @@ fn claims(label: &str) -> AccessClaims {
         scope: "openid profile".into(),
         roles: None,
         sid: None,
+        status: None,
     }
 }
 

@@ -29,6 +29,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub tokens: TokenSettings,
     pub cookies: CookieSettings,
+    pub status_list: StatusListSettings,
     pub log: LogSettings,
     pub bootstrap: Option<BootstrapAdmin>,
 }
@@ -88,6 +89,13 @@ pub struct TokenSettings {
     pub audience: Vec<String>,
     /// Scopes a login without a client (first party) may ask for.
     pub first_party_scopes: Vec<String>,
+}
+
+/// Token status lists (draft-ietf-oauth-status-list).
+#[derive(Debug, Clone)]
+pub struct StatusListSettings {
+    /// How long a verifier may cache a list: its `ttl` claim and `Cache-Control: max-age`.
+    pub ttl: Duration,
 }
 
 #[derive(Debug, Clone)]

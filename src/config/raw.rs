@@ -13,6 +13,7 @@ pub struct RawSettings {
     pub keys: RawKeys,
     pub tokens: RawTokens,
     pub cookies: RawCookies,
+    pub status_list: RawStatusList,
     pub log: RawLog,
     #[serde(default)]
     pub bootstrap: RawBootstrap,
@@ -66,6 +67,11 @@ pub enum OneOrMany {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct RawStatusList {
+    pub ttl: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct RawCookies {
     pub secure: String,
 }
@@ -103,6 +109,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tokens.refresh_idle_ttl", "7d"),
     ("tokens.reuse_grace", "0s"),
     ("tokens.family_history", "1000"),
+    ("status_list.ttl", "10s"),
     ("cookies.secure", "true"),
     ("log.format", "pretty"),
     ("log.filter", "info"),

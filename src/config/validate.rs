@@ -12,6 +12,8 @@ use super::values::{boolean, bounded_duration, duration, number, socket_addr};
 use super::*;
 
 const MAX_ACCESS_TTL: Duration = Duration::from_secs(3600);
+/// Verifiers cache a status list this long: revocations reach them within it (plus 5 s).
+const MAX_STATUS_LIST_TTL: Duration = Duration::from_secs(300);
 const MAX_REFRESH_TTL: Duration = Duration::from_secs(30 * 86_400);
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
 const MAX_FAMILY_HISTORY: u32 = 1_000_000;
@@ -48,6 +50,9 @@ pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
         database,
         keys,
         tokens,
+        status_list: StatusListSettings {
+            ttl: bounded_duration("status_list.ttl", &raw.status_list.ttl, MAX_STATUS_LIST_TTL)?,
+        },
         cookies: CookieSettings {
             secure: boolean("cookies.secure", &raw.cookies.secure)?,
         },

@@ -17,6 +17,7 @@ pub mod password;
 mod revocation;
 mod rotation_trigger;
 pub mod scope;
+mod status_slot;
 mod unix_time;
 
 pub use algorithm::Algorithm;
@@ -31,4 +32,5 @@ pub use password::Password;
 pub use revocation::RevocationReason;
 pub use rotation_trigger::RotationTrigger;
 pub use scope::{parse_scope, valid_scope_token};
+pub use status_slot::StatusSlot;
 pub use unix_time::UnixTime;

@@ -38,7 +38,10 @@ impl From<KeyError> for ApiError {
 
 impl From<MintError> for ApiError {
     fn from(e: MintError) -> Self {
-        Self::internal(e)
+        match e {
+            MintError::Store(e) => e.into(),
+            other => Self::internal(other),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Owns: parsing requests into the services' arguments and mapping their answers
 //! and errors (`error_mapping.rs`) to HTTP. Holds no rule and no SQL, and never
-//! reaches the store. May import: `state`, `sessions`, `tokens`, `keys`, `storage`
+//! reaches the store. May import: `state`, `sessions`, `tokens`, `status`, `keys`, `storage`
 //! (its error, to map it), `metrics`, `config`, `domain`, `clock`.
 
 pub mod admin_guard;
@@ -29,6 +29,7 @@ pub mod request_id;
 pub mod request_metrics;
 pub mod request_span;
 mod responses;
+mod status_lists;
 mod well_known;
 
 use actix_web::body::EitherBody;
@@ -79,11 +80,13 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )
     // Routing tries the routes in this order: the busiest first.
     .service(well_known::jwks)
+    .service(status_lists::status_list)
     .service(openapi::openapi_json)
     .service(health::healthz)
     .service(health::readyz)
     .service(well_known::openid_configuration)
     .service(well_known::oauth_authorization_server)
+    .service(status_lists::aggregation)
     .service(auth::login)
     .service(auth::refresh)
     .service(auth::logout)

@@ -58,6 +58,8 @@ pub struct Metadata {
     token_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
+    /// draft-ietf-oauth-status-list §9: where the URIs of every status list are listed.
+    status_list_aggregation_endpoint: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: Vec<&'static str>,
     token_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -79,6 +81,7 @@ fn metadata(state: &AppState) -> HttpResponse {
         token_endpoint: format!("{issuer}/oauth/token"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
+        status_list_aggregation_endpoint: format!("{issuer}/statuslists"),
         grant_types_supported: vec!["password", "refresh_token", "client_credentials"],
         response_types_supported: vec![],
         token_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),

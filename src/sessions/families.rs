@@ -30,6 +30,7 @@ impl SessionService {
     ) -> Result<Session, SessionError> {
         let now = self.clock.unix();
         let refresh = RefreshToken::generate();
+        let reserved = self.tokens.reserve().await?;
         let family = NewFamily {
             id: random_id(),
             user_id: user.id.clone(),
@@ -39,6 +40,7 @@ impl SessionService {
             expires_at: now + self.refresh_ttl,
             first_token_hash: refresh.lookup_key(),
             first_token_expires_at: now + self.refresh_idle_ttl.min(self.refresh_ttl),
+            first_token_status: Some(reserved.slot.clone()),
         };
         self.store.start_family(&family).await?;
         let access = self.tokens.issue(
@@ -50,6 +52,7 @@ impl SessionService {
                 sid: Some(&family.id),
             },
             Grant::Password,
+            reserved,
         )?;
         Ok(Session {
             access,
@@ -82,6 +85,9 @@ impl SessionService {
             narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
         }
         let child = RefreshToken::generate();
+        // The child's access token's slot goes on the child's row, in the rotation's
+        // own write: no row per access token.
+        let reserved = self.tokens.reserve().await?;
         let now = self.clock.unix();
         // The id of the client that authenticated, as the store knows it.
         let client = client.map(ClientId::new);
@@ -91,6 +97,7 @@ impl SessionService {
                 presented: &presented.lookup_key(),
                 client: client.as_ref(),
                 child: &child.lookup_key(),
+                child_status: Some(&reserved.slot),
                 now: UnixTime::from_secs(now),
                 idle_ttl: self.refresh_idle_ttl,
                 grace: self.reuse_grace,
@@ -106,6 +113,7 @@ impl SessionService {
                     .with_label_values(&[RevocationReason::Reuse.as_str()])
                     .inc();
                 tracing::warn!(family = %family_id, user = %user_id, "refresh token reuse: family revoked");
+                self.status.changed().await;
                 return Err(RefreshFailure::InvalidGrant);
             }
             RotateOutcome::WrongClient => return Err(RefreshFailure::WrongClient),
@@ -123,6 +131,7 @@ impl SessionService {
                 sid: Some(&family.id),
             },
             Grant::RefreshToken,
+            reserved,
         )?;
         Ok(Session {
             access,
@@ -153,18 +162,27 @@ impl SessionService {
                 .families_revoked
                 .with_label_values(&[reason.as_str()])
                 .inc();
+            self.status.changed().await;
         }
         Ok(true)
     }
 
-    /// Denylists a valid access token until its `exp`. Invalid ones are ignored:
-    /// they are dead already, and junk must not fill the denylist.
+    /// Denylists a valid access token until its `exp` and sets its status bit.
+    /// Invalid ones are ignored: they are dead already, and junk must not fill the denylist.
     pub async fn revoke_access_token(&self, token: &str) -> Result<bool, SessionError> {
         match self.tokens.verify(token).await {
             Ok(claims) => {
+                let slot = self.tokens.status_slot(&claims);
                 self.store
-                    .deny_access_token(&Jti::new(claims.jti), UnixTime::from_secs(claims.exp))
+                    .deny_access_token(
+                        &Jti::new(claims.jti),
+                        UnixTime::from_secs(claims.exp),
+                        slot.as_ref(),
+                    )
                     .await?;
+                if slot.is_some() {
+                    self.status.changed().await;
+                }
                 Ok(true)
             }
             Err(crate::tokens::VerifyError::Unavailable(e)) => Err(e.into()),

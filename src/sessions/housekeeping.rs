@@ -33,6 +33,8 @@ impl SessionService {
             }
             tokio::task::yield_now().await;
         }
+        // Status lists go once every token pointing into them has expired.
+        total += self.status.purge_expired().await?;
         Ok(total + self.trim_histories().await?)
     }
 

@@ -4,7 +4,7 @@
 //! Owns: the rules of sessions, as pure functions where they can be (`scope.rs`,
 //! `throttle.rs`, `introspect.rs`'s `may_introspect`), and the services that apply
 //! them through the store. Answers its own errors (`error.rs`). May import: `tokens`,
-//! `storage`, `metrics`, `config`, `domain`, `clock`.
+//! `status`, `storage`, `metrics`, `config`, `domain`, `clock`.
 
 mod attempts;
 mod client_cache;
@@ -41,6 +41,7 @@ pub use users::UserView;
 use crate::clock::Clock;
 use crate::config::TokenSettings;
 use crate::metrics::Metrics;
+use crate::status::StatusService;
 use crate::storage::SharedStore;
 use crate::tokens::TokenService;
 
@@ -50,6 +51,8 @@ pub const FIRST_PARTY_CLIENT: &str = "tessera";
 pub struct SessionService {
     store: SharedStore,
     tokens: Arc<TokenService>,
+    /// Told of every revocation, so this replica serves it at once.
+    status: Arc<StatusService>,
     clock: Arc<dyn Clock>,
     metrics: Metrics,
     passwords: PasswordHasher,
@@ -73,6 +76,7 @@ impl SessionService {
     pub fn new(
         store: SharedStore,
         tokens: Arc<TokenService>,
+        status: Arc<StatusService>,
         clock: Arc<dyn Clock>,
         metrics: Metrics,
         settings: &TokenSettings,
@@ -80,6 +84,7 @@ impl SessionService {
         Self {
             store,
             tokens,
+            status,
             clock,
             metrics,
             passwords: PasswordHasher::new(),

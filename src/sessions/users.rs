@@ -84,7 +84,7 @@ impl SessionService {
             .store
             .revoke_user_sessions(&id, self.clock.unix_time())
             .await?;
-        Ok(self.counted(found, RevocationReason::RevokeSessions))
+        Ok(self.counted(found, RevocationReason::RevokeSessions).await)
     }
 
     /// Disables the account: no more logins or refreshes, and its tokens stop working.
@@ -93,12 +93,14 @@ impl SessionService {
             return Ok(false);
         };
         let found = self.store.disable_user(&id, self.clock.unix_time()).await?;
-        Ok(self.counted(found, RevocationReason::UserDisabled))
+        Ok(self.counted(found, RevocationReason::UserDisabled).await)
     }
 
-    /// Counts a revocation of the user's families when `found` says there was a user.
-    fn counted(&self, found: bool, reason: RevocationReason) -> bool {
+    /// Counts a revocation of the user's families when `found` says there was a user,
+    /// and serves their tokens' status bits.
+    async fn counted(&self, found: bool, reason: RevocationReason) -> bool {
         if found {
+            self.status.changed().await;
             self.metrics
                 .families_revoked
                 .with_label_values(&[reason.as_str()])

@@ -13,6 +13,7 @@ use crate::keys::KeyService;
 use crate::metrics::Metrics;
 use crate::sessions::SessionService;
 use crate::state::AppState;
+use crate::status::StatusService;
 use crate::storage::{self, Database, SharedStore};
 use crate::tokens::{Expectations, TokenService};
 
@@ -98,6 +99,16 @@ pub async fn build_state(
         metrics.clone(),
     )
     .await?;
+    let status = Arc::new(StatusService::new(
+        store.clone(),
+        keys.clone(),
+        clock.clone(),
+        &settings.issuer,
+        settings.status_list.ttl,
+        settings.tokens.access_ttl,
+    ));
+    // Served from the first request on; a database that cannot say now is polled again.
+    status.changed().await;
     let tokens = Arc::new(TokenService::new(
         keys.clone(),
         store.clone(),
@@ -108,10 +119,12 @@ pub async fn build_state(
             audiences: settings.tokens.audience.clone(),
         },
         settings.tokens.access_ttl,
+        status.clone(),
     ));
     let sessions = Arc::new(SessionService::new(
         store.clone(),
         tokens.clone(),
+        status.clone(),
         clock.clone(),
         metrics.clone(),
         &settings.tokens,
@@ -126,6 +139,10 @@ pub async fn build_state(
         openapi: serde_json::to_vec(&crate::http::openapi::document())
             .expect("the OpenAPI document serializes")
             .into(),
+        status_cache_control: format!("public, max-age={}", settings.status_list.ttl.as_secs())
+            .try_into()
+            .expect("a number makes a valid header value"),
+        status,
         jwks_cache_control: format!("public, max-age={}", settings.keys.jwks_max_age.as_secs())
             .try_into()
             .expect("a number makes a valid header value"),

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{AccessTokenState, FamilyRow, NewFamily, RotateOutcome, Rotation, StoreError};
-use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
+use crate::domain::{FamilyId, Jti, RevocationReason, StatusSlot, UnixTime, UserId};
 
 #[async_trait]
 pub trait FamilyStore {
@@ -17,6 +17,8 @@ pub trait FamilyStore {
     /// The family of a refresh token, spent or not.
     async fn family_of_token(&self, hash: &[u8]) -> Result<Option<FamilyRow>, StoreError>;
 
+    /// Revokes the family and sets the status bits of every access token issued with
+    /// its refresh tokens, atomically: the one way a family dies, whatever the reason.
     /// `Ok(true)` if this call revoked it (it was live).
     async fn revoke_family(
         &self,
@@ -25,8 +27,13 @@ pub trait FamilyStore {
         reason: RevocationReason,
     ) -> Result<bool, StoreError>;
 
-    /// Denylists an access token until its own expiry.
-    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError>;
+    /// Denylists an access token until its own expiry and sets its status bit, atomically.
+    async fn deny_access_token(
+        &self,
+        jti: &Jti,
+        expires_at: UnixTime,
+        status: Option<&StatusSlot>,
+    ) -> Result<(), StoreError>;
 
     /// One round trip: is this access token denylisted, of a revoked family, or of a
     /// user who is disabled or revoked every session after it was issued; and which

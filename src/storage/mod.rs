@@ -1,5 +1,5 @@
 //! Persistence behind traits, one file per trait (`users`, `clients`, `families`,
-//! `throttle`, `keys`, `health`, and `batches` for group commit), with one SQL
+//! `throttle`, `keys`, `health`, `status`, and `batches` for group commit), with one SQL
 //! implementation (`sql`) that serves SQLite and PostgreSQL with the same text. The
 //! engine is chosen once at start-up from the `database.url` scheme (`connect`);
 //! what differs between engines, pools, pragmas, the checkpointer and error codes,
@@ -28,6 +28,7 @@ mod postgres;
 mod rotation;
 mod sql;
 mod sqlite;
+mod status;
 mod throttle;
 mod users;
 
@@ -47,17 +48,34 @@ pub use rotation::{
     RotateOutcome, Rotation, RotationRules, SpentToken, SpentVerdict, UnspentToken, UnspentVerdict,
 };
 pub use sql::SqlStore;
+pub use status::StatusStore;
 pub use throttle::ThrottleStore;
 pub use users::UserStore;
 
 /// Everything the services need from the database.
 pub trait Store:
-    KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+    KeyStore
+    + UserStore
+    + ClientStore
+    + FamilyStore
+    + ThrottleStore
+    + HealthStore
+    + StatusStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+    T: KeyStore
+        + UserStore
+        + ClientStore
+        + FamilyStore
+        + ThrottleStore
+        + HealthStore
+        + StatusStore
+        + Send
+        + Sync
 {
 }
 

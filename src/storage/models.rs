@@ -1,6 +1,6 @@
 //! Rows as the services see them.
 
-use crate::domain::{Algorithm, KeyState, PublicJwk};
+use crate::domain::{Algorithm, KeyState, PublicJwk, StatusSlot};
 
 /// A signing key row. `sealed_private` is AEAD ciphertext, never a clear key.
 #[derive(Debug, Clone)]
@@ -77,6 +77,8 @@ pub struct NewFamily {
     pub expires_at: i64,
     pub first_token_hash: Vec<u8>,
     pub first_token_expires_at: i64,
+    /// The status slot of the access token issued with the first refresh token.
+    pub first_token_status: Option<StatusSlot>,
 }
 
 /// What the store says of an access token whose signature and claims are valid.
@@ -128,4 +130,40 @@ pub enum Reservation {
     Blocked { until: i64 },
     /// The limit is taken, partly by checks still running: their outcome decides.
     Busy,
+}
+
+/// A block of status-list indices leased to one replica: `[first, end)` of `list_id`,
+/// a list bound to `kid` that takes new tokens until `accepts_until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLease {
+    pub list_id: String,
+    pub kid: String,
+    pub first: i64,
+    pub end: i64,
+    pub accepts_until: i64,
+}
+
+/// What a lease asks for: a block of `block` indices of the list of `kid` for the
+/// window starting at `window_start`, opening one (`capacity` indices, deleted at
+/// `expires_at`) when none has room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRequest<'a> {
+    pub kid: &'a str,
+    pub window_start: i64,
+    pub accepts_until: i64,
+    pub expires_at: i64,
+    pub capacity: i64,
+    pub block: i64,
+    /// The id of the list this request opens, if it has to.
+    pub new_list_id: &'a str,
+}
+
+/// A live status list as the served copy is built from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusListRow {
+    pub id: String,
+    pub kid: String,
+    pub capacity: i64,
+    pub all_revoked: bool,
+    pub expires_at: i64,
 }

@@ -6,7 +6,7 @@
 //! module that does.
 
 use super::FamilyRow;
-use crate::domain::{ClientId, FamilyId, UnixTime, UserId};
+use crate::domain::{ClientId, FamilyId, StatusSlot, UnixTime, UserId};
 
 /// A rotation request: spend `presented`, store `child` in its place.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Rotation<'a> {
     /// The authenticated client presenting the token, if any.
     pub client: Option<&'a ClientId>,
     pub child: &'a [u8],
+    /// The status slot of the access token issued with the child, kept on its row.
+    pub child_status: Option<&'a StatusSlot>,
     pub now: UnixTime,
     pub idle_ttl: i64,
     pub grace: i64,

@@ -18,6 +18,23 @@ pub struct AccessClaims {
     /// The refresh family (session) a user token belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// Where the token's revocation shows (draft-ietf-oauth-status-list §6.1). Every
+    /// token tessera issues carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+/// The `status` claim of a Referenced Token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub status_list: StatusListRef,
+}
+
+/// One bit of one Status List Token: `uri` is the list's, `idx` the token's index in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusListRef {
+    pub idx: i64,
+    pub uri: String,
 }
 
 /// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).

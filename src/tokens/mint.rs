@@ -13,6 +13,9 @@ pub enum MintError {
     NoSigningKey,
     #[error(transparent)]
     Sign(#[from] KeyMaterialError),
+    /// No status index could be leased.
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
 }
 
 /// Signs `claims` with `key` into a compact JWS.

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use super::{
     mint, random_id, verify_signed, AccessClaims, Audience, Expectations, Grant, MintError,
-    Rejection,
+    Rejection, Status, StatusListRef,
 };
 use crate::clock::Clock;
+use crate::domain::StatusSlot;
 use crate::domain::{FamilyId, Jti, UnixTime, UserId};
-use crate::keys::KeyService;
+use crate::keys::{KeyService, SigningKey};
 use crate::metrics::Metrics;
+use crate::status::StatusService;
 use crate::storage::{SharedStore, TokenUser};
 
 pub struct TokenService {
@@ -19,6 +21,15 @@ pub struct TokenService {
     metrics: Metrics,
     expect: Expectations,
     access_ttl: i64,
+    status: Arc<StatusService>,
+}
+
+/// What a token is signed with and where its status lives, taken before the token
+/// is minted so that storage can record the slot (a refresh token's row) first. The
+/// slot's list is bound to this very key: a revoked key revokes its lists.
+pub struct Reserved {
+    key: Arc<SigningKey>,
+    pub slot: StatusSlot,
 }
 
 /// Who a token is for: a user session or a client acting for itself.
@@ -44,6 +55,7 @@ impl TokenService {
         metrics: Metrics,
         expect: Expectations,
         access_ttl: std::time::Duration,
+        status: Arc<StatusService>,
     ) -> Self {
         Self {
             keys,
@@ -52,13 +64,47 @@ impl TokenService {
             metrics,
             expect,
             access_ttl: i64::try_from(access_ttl.as_secs()).unwrap_or(3600),
+            status,
         }
     }
 
-    /// Signs a token for `subject` with the current key; `grant` labels the metric.
-    pub fn issue(&self, subject: Subject<'_>, grant: Grant) -> Result<IssuedToken, MintError> {
-        let ring = self.keys.ring();
-        let key = ring.signing.as_ref().ok_or(MintError::NoSigningKey)?;
+    /// The current key and a status slot in a list bound to it.
+    pub async fn reserve(&self) -> Result<Reserved, MintError> {
+        let key = self
+            .keys
+            .ring()
+            .signing
+            .clone()
+            .ok_or(MintError::NoSigningKey)?;
+        let slot = self.status.allocate(&key.kid).await?;
+        Ok(Reserved { key, slot })
+    }
+
+    /// `reserve`, then `issue`: for tokens without a refresh token.
+    pub async fn issue_now(
+        &self,
+        subject: Subject<'_>,
+        grant: Grant,
+    ) -> Result<IssuedToken, MintError> {
+        let reserved = self.reserve().await?;
+        self.issue(subject, grant, reserved)
+    }
+
+    /// The status slot a verified token's `status` claim names, if it is one of ours.
+    pub fn status_slot(&self, claims: &AccessClaims) -> Option<StatusSlot> {
+        let list = &claims.status.as_ref()?.status_list;
+        self.status.slot_of(&list.uri, list.idx)
+    }
+
+    /// Signs a token for `subject` with the reserved key, naming the reserved status
+    /// slot; `grant` labels the metric.
+    pub fn issue(
+        &self,
+        subject: Subject<'_>,
+        grant: Grant,
+        reserved: Reserved,
+    ) -> Result<IssuedToken, MintError> {
+        let key = &reserved.key;
         let now = self.clock.unix();
         let claims = AccessClaims {
             iss: self.expect.issuer.clone(),
@@ -72,6 +118,12 @@ impl TokenService {
             scope: subject.scope.to_owned(),
             roles: subject.roles,
             sid: subject.sid.map(str::to_owned),
+            status: Some(Status {
+                status_list: StatusListRef {
+                    idx: reserved.slot.idx,
+                    uri: self.status.uri(&reserved.slot.list_id),
+                },
+            }),
         };
         let token = mint(key, &claims)?;
         self.metrics

@@ -123,7 +123,7 @@ pub async fn token_endpoint(
     match form.grant_type.as_deref() {
         Some("password") => password_grant(&state, &req, form, client).await,
         Some("refresh_token") => refresh_grant(&state, form, client).await,
-        Some("client_credentials") => client_credentials_grant(&state, form, client),
+        Some("client_credentials") => client_credentials_grant(&state, form, client).await,
         Some(_) => Err(ApiError::new(
             ErrorCode::UnsupportedGrantType,
             "the grant type is not supported",
@@ -191,7 +191,7 @@ async fn refresh_grant(
     }
 }
 
-fn client_credentials_grant(
+async fn client_credentials_grant(
     state: &AppState,
     form: TokenForm,
     client: Option<AuthenticatedClient>,
@@ -206,16 +206,19 @@ fn client_credentials_grant(
         .sessions
         .client_scope(&client, form.scope.as_deref())
         .map_err(invalid_scope)?;
-    let issued = state.tokens.issue(
-        Subject {
-            sub: &client.id,
-            client_id: &client.id,
-            scope: &scope,
-            roles: None,
-            sid: None,
-        },
-        Grant::ClientCredentials,
-    )?;
+    let issued = state
+        .tokens
+        .issue_now(
+            Subject {
+                sub: &client.id,
+                client_id: &client.id,
+                scope: &scope,
+                roles: None,
+                sid: None,
+            },
+            Grant::ClientCredentials,
+        )
+        .await?;
     Ok(no_store(TokenResponse {
         access_token: issued.token,
         token_type: "Bearer",

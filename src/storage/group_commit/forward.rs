@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 
 use super::GroupCommit;
-use crate::domain::{ClientId, Email, FamilyId, Jti, Kid, RevocationReason, UnixTime, UserId};
+use crate::domain::{
+    ClientId, Email, FamilyId, Jti, Kid, RevocationReason, StatusSlot, UnixTime, UserId,
+};
 use crate::storage::{
     AccessTokenState, ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange,
     KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, StoreError,
     StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
 };
+use crate::storage::{LeaseRequest, StatusLease, StatusListRow, StatusStore};
 
 #[async_trait]
 impl<S: FamilyStore + RotationBatches + 'static> FamilyStore for GroupCommit<S> {
@@ -34,8 +37,13 @@ impl<S: FamilyStore + RotationBatches + 'static> FamilyStore for GroupCommit<S> 
         self.store.revoke_family(family_id, now, reason).await
     }
 
-    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError> {
-        self.store.deny_access_token(jti, expires_at).await
+    async fn deny_access_token(
+        &self,
+        jti: &Jti,
+        expires_at: UnixTime,
+        status: Option<&StatusSlot>,
+    ) -> Result<(), StoreError> {
+        self.store.deny_access_token(jti, expires_at, status).await
     }
 
     async fn access_token_state(
@@ -177,5 +185,31 @@ impl<S: KeyStore + Send + Sync> KeyStore for GroupCommit<S> {
 impl<S: HealthStore + Send + Sync> HealthStore for GroupCommit<S> {
     async fn ping(&self) -> Result<(), StoreError> {
         self.store.ping().await
+    }
+}
+
+#[async_trait]
+impl<S: StatusStore + Send + Sync + 'static> StatusStore for GroupCommit<S> {
+    async fn lease_status_indices(
+        &self,
+        request: &LeaseRequest<'_>,
+    ) -> Result<StatusLease, StoreError> {
+        self.store.lease_status_indices(request).await
+    }
+
+    async fn status_version(&self) -> Result<i64, StoreError> {
+        self.store.status_version().await
+    }
+
+    async fn status_lists(&self) -> Result<Vec<StatusListRow>, StoreError> {
+        self.store.status_lists().await
+    }
+
+    async fn status_revocations(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.store.status_revocations().await
+    }
+
+    async fn purge_status_lists(&self, now: i64) -> Result<u64, StoreError> {
+        self.store.purge_status_lists(now).await
     }
 }

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::screen::{screen, ScreenRecord};
 use super::RotationMetrics;
-use crate::domain::{ClientId, UnixTime};
+use crate::domain::{ClientId, StatusSlot, UnixTime};
 use crate::storage::{
     RotateOutcome, Rotation, RotationBatches, RotationRules, SpentBatch, StoreError,
 };
@@ -23,6 +23,7 @@ pub struct Job {
     presented: Vec<u8>,
     client: Option<ClientId>,
     child: Vec<u8>,
+    child_status: Option<StatusSlot>,
     now: UnixTime,
     idle_ttl: i64,
     grace: i64,
@@ -39,6 +40,7 @@ impl Job {
             presented: r.presented.to_vec(),
             client: r.client.cloned(),
             child: r.child.to_vec(),
+            child_status: r.child_status.cloned(),
             now: r.now,
             idle_ttl: r.idle_ttl,
             grace: r.grace,
@@ -52,6 +54,7 @@ impl Job {
             presented: &self.presented,
             client: self.client.as_ref(),
             child: &self.child,
+            child_status: self.child_status.as_ref(),
             now: self.now,
             idle_ttl: self.idle_ttl,
             grace: self.grace,

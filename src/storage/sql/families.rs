@@ -4,8 +4,10 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::revoke_families::{revoke_families, Families};
+use super::status::BUMP_STATUS_VERSION;
 use super::{family_from_row, words, SqlStore};
-use crate::domain::{FamilyId, Jti, RevocationReason, UnixTime, UserId};
+use crate::domain::{FamilyId, Jti, RevocationReason, StatusSlot, UnixTime, UserId};
 use crate::storage::{
     AccessTokenState, FamilyRow, FamilyStore, NewFamily, RotateOutcome, Rotation, RotationBatches,
     StoreError, TokenUser,
@@ -27,11 +29,16 @@ impl FamilyStore for SqlStore {
         .bind(f.expires_at)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(f.first_token_hash.clone())
-            .bind(&f.id)
-            .bind(f.created_at)
-            .bind(f.first_token_expires_at)
+        sqlx::query(
+            "INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at, status_list, status_idx) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(f.first_token_hash.clone())
+        .bind(&f.id)
+        .bind(f.created_at)
+        .bind(f.first_token_expires_at)
+        .bind(f.first_token_status.as_ref().map(|s| s.list_id.clone()))
+        .bind(f.first_token_status.as_ref().map(|s| s.idx))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -60,23 +67,47 @@ impl FamilyStore for SqlStore {
         now: UnixTime,
         reason: RevocationReason,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
+        let mut tx = self.writer.begin().await?;
+        let revoked = revoke_families(
+            &mut tx,
+            Families::One(family_id.as_str()),
+            now.secs(),
+            reason,
         )
-        .bind(now.secs())
-        .bind(reason.as_str())
-        .bind(family_id.as_str())
-        .execute(&self.writer)
         .await?;
-        Ok(done.rows_affected() == 1)
+        tx.commit().await?;
+        Ok(revoked == 1)
     }
 
-    async fn deny_access_token(&self, jti: &Jti, expires_at: UnixTime) -> Result<(), StoreError> {
+    async fn deny_access_token(
+        &self,
+        jti: &Jti,
+        expires_at: UnixTime,
+        status: Option<&StatusSlot>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query("INSERT INTO access_denylist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
             .bind(jti.as_str())
             .bind(expires_at.secs())
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        if let Some(slot) = status {
+            // Only an index of a list still served, within its bounds.
+            let marked = sqlx::query(
+                "INSERT INTO status_revocations (list_id, idx) \
+                 SELECT id, $2 FROM status_lists WHERE id = $1 AND $2 >= 0 AND $2 < capacity \
+                 ON CONFLICT (list_id, idx) DO NOTHING",
+            )
+            .bind(slot.list_id.clone())
+            .bind(slot.idx)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if marked > 0 {
+                sqlx::query(BUMP_STATUS_VERSION).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 

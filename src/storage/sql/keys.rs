@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::status::BUMP_STATUS_VERSION;
 use super::{corrupt, SqlStore};
 use crate::domain::{KeyState, Kid};
 use crate::storage::{KeyChange, KeyStore, StoreError, StoredKey};
@@ -76,6 +77,14 @@ impl KeyStore for SqlStore {
             if done.rows_affected() != 1 {
                 tx.rollback().await?;
                 return Ok(false);
+            }
+            if t.to == KeyState::Revoked {
+                // Every token the key signed is dead: so is every index of its lists.
+                sqlx::query("UPDATE status_lists SET all_revoked = 1 WHERE kid = $1")
+                    .bind(&t.kid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(BUMP_STATUS_VERSION).execute(&mut *tx).await?;
             }
         }
         for k in &change.inserts {

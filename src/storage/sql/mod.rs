@@ -10,9 +10,11 @@ mod clients;
 mod families;
 mod health;
 mod keys;
+mod revoke_families;
 mod rotation;
 mod rotation_sql;
 mod spend;
+mod status;
 mod throttle;
 mod users;
 

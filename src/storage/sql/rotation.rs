@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::rotation_sql::{presented_sql, REVOKE_FOR_REUSE, UNSPENT};
+use super::revoke_families::{revoke_families, Families};
+use super::rotation_sql::{presented_sql, UNSPENT};
 use super::spend::{insert_children, put_back_tokens, spend, Child, Link, Tx};
 use super::SqlStore;
-use crate::domain::{ClientId, FamilyId, UserId};
+use crate::domain::{ClientId, FamilyId, RevocationReason, UserId};
 use crate::storage::{
     Presented, RotateOutcome, Rotation, RotationBatches, SpentBatch, SpentToken, SpentVerdict,
     StoreError, UnspentToken, UnspentVerdict,
@@ -120,6 +121,7 @@ async fn apply_spent_verdicts(
                     created_at: r.now.secs(),
                     // The child never outlives the family's absolute expiry.
                     expires_at: (r.now.secs() + r.idle_ttl).min(found.family.expires_at),
+                    status: r.child_status.cloned(),
                 });
                 outcomes.push(RotateOutcome::Rotated {
                     family: found.family,
@@ -182,11 +184,13 @@ async fn settle(tx: &mut Tx, r: &Rotation<'_>) -> Result<RotateOutcome, StoreErr
         }
         UnspentVerdict::Revoke => {}
     }
-    sqlx::query(REVOKE_FOR_REUSE)
-        .bind(r.now.secs())
-        .bind(&token.family_id)
-        .execute(&mut **tx)
-        .await?;
+    revoke_families(
+        tx,
+        Families::One(&token.family_id),
+        r.now.secs(),
+        RevocationReason::Reuse,
+    )
+    .await?;
     Ok(RotateOutcome::Reused {
         family_id: FamilyId::new(token.family_id),
         user_id: UserId::new(token.user_id),

@@ -54,9 +54,9 @@ pub fn families_sql(n: usize) -> String {
 /// child hash is 256 random bits, so the row count still proves every child was stored.
 pub fn insert_children_sql(n: usize) -> String {
     format!(
-        "INSERT INTO refresh_tokens (hash, family_id, parent_hash, created_at, expires_at) \
+        "INSERT INTO refresh_tokens (hash, family_id, parent_hash, created_at, expires_at, status_list, status_idx) \
          VALUES {} ON CONFLICT (hash) DO NOTHING",
-        placeholders(1, n, 5)
+        placeholders(1, n, 7)
     )
 }
 
@@ -72,11 +72,6 @@ pub fn put_back_sql(n: usize) -> String {
 pub const UNSPENT: &str =
     "SELECT t.family_id, t.used_at, t.child_hash, f.user_id, f.revoked_at, f.expires_at \
     FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.hash = $1";
-
-/// Reuse: the family is revoked.
-pub const REVOKE_FOR_REUSE: &str =
-    "UPDATE refresh_families SET revoked_at = $1, revoked_reason = 'reuse' \
-    WHERE id = $2 AND revoked_at IS NULL";
 
 /// The state of `n` presented tokens (`$1...`) and their families, for screening.
 pub fn presented_sql(n: usize) -> String {

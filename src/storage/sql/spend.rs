@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use super::rotation_sql::{families_sql, insert_children_sql, put_back_sql, spend_sql};
 use super::{family_from_row, words};
+use crate::domain::StatusSlot;
 use crate::storage::{Rotation, SpentToken, StoreError};
 
 pub(super) type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -110,6 +111,7 @@ pub(super) struct Child {
     pub parent: Vec<u8>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub status: Option<StatusSlot>,
 }
 
 pub(super) async fn insert_children(tx: &mut Tx, children: &[Child]) -> Result<(), StoreError> {
@@ -125,7 +127,9 @@ pub(super) async fn insert_children(tx: &mut Tx, children: &[Child]) -> Result<(
             .bind(c.family_id.clone())
             .bind(c.parent.clone())
             .bind(c.created_at)
-            .bind(c.expires_at);
+            .bind(c.expires_at)
+            .bind(c.status.as_ref().map(|s| s.list_id.clone()))
+            .bind(c.status.as_ref().map(|s| s.idx));
     }
     let stored = insert.execute(&mut **tx).await?.rows_affected();
     if stored != children.len() as u64 {

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::revoke_families::{revoke_families, Families};
 use super::{words, SqlStore};
 use crate::domain::{Email, RevocationReason, UnixTime, UserId};
 use crate::storage::{StoreError, UserRow, UserStore};
@@ -99,15 +100,7 @@ impl SqlStore {
             .await?
             .rows_affected()
             == 1;
-        sqlx::query(
-            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 \
-             WHERE user_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(reason.as_str())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        revoke_families(&mut tx, Families::OfUser(id), now, reason).await?;
         tx.commit().await?;
         Ok(found)
     }

@@ -49,6 +49,7 @@ fn claims() -> AccessClaims {
         scope: "openid".into(),
         roles: Some(vec!["admin".into()]),
         sid: Some("fam".into()),
+        status: None,
     }
 }
 
