@@ -57,3 +57,35 @@ async fn the_layer_passes_verified_requests_with_their_claims() {
         "refused requests never reach the service"
     );
 }
+
+#[tokio::test]
+async fn the_layer_guards_an_axum_router() {
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::{Extension, Router};
+
+    let mock = Mock::start().await;
+    let key = Key::es256("k1");
+    mock.serve_jwks(&[&key], "v1", 300);
+    let uri = mock.serve_list("1", &key, &bits(2, &[1]), 300, "l1");
+    async fn me(Extension(user): Extension<Verified>) -> String {
+        format!("{} {}", user.0.sub, user.0.scope)
+    }
+    let app = Router::new()
+        .route("/me", get(me))
+        .layer(VerifyLayer::new(mock.verifier(|_| {})));
+    let call = |token: String| {
+        let req = Request::builder()
+            .uri("/me")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        app.clone().oneshot(req)
+    };
+    let res = call(key.mint(&mock.claims(&uri, 0))).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+    assert_eq!(&body[..], b"user-1 read write");
+    let res = call(key.mint(&mock.claims(&uri, 1))).await.unwrap();
+    assert_eq!(res.status(), 401);
+}
