@@ -96,6 +96,7 @@ pub async fn rotate(
     let request: Option<RotateRequest> = optional_json(&body)?;
     let algorithm = request.and_then(|r| r.algorithm);
     state.keys.rotate(RotationTrigger::Admin, algorithm).await?;
+    state.status.changed().await;
     tracing::info!(admin = %admin.0.sub, ?algorithm, "keys rotated by an admin");
     key_list(&state).await
 }
@@ -117,6 +118,8 @@ pub async fn revoke(
     kid: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     state.keys.revoke(&kid).await?;
+    // The lists the key signed are re-signed, and its own lists read all-revoked, now.
+    state.status.changed().await;
     tracing::warn!(admin = %admin.0.sub, kid = %kid, "signing key revoked");
     key_list(&state).await
 }

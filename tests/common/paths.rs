@@ -39,3 +39,6 @@ pub fn admin_user(id: &str) -> String {
 pub fn admin_user_action(id: &str, action: &str) -> String {
     format!("{ADMIN_USERS}/{id}/{action}")
 }
+
+/// `GET /statuslists`: the status list aggregation; `/statuslists/{id}` one list.
+pub const STATUS_LISTS: &str = "/statuslists";

@@ -18,6 +18,7 @@ mod no_store;
 mod oauth;
 mod openapi;
 mod scopes;
+mod status_lists;
 mod throttle;
 mod token_format;
 mod well_known;

@@ -29,6 +29,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
+    ("GET", "/statuslists"),
+    ("GET", "/statuslists/{id}"),
 ];
 
 fn documented(doc: &Value) -> Vec<(String, String)> {

@@ -129,6 +129,22 @@ fn ok(what: &str, reply: &Reply) -> session::Answer {
     }
 }
 
+/// The path of the status list an access token's `status` claim names.
+fn status_list_path(access: &str) -> String {
+    use base64::Engine as _;
+    let payload = access.split('.').nth(1).expect("a JWT");
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let uri = claims["status"]["status_list"]["uri"]
+        .as_str()
+        .expect("a status claim");
+    uri[uri.find("/statuslists/").expect("a status list URI")..].to_owned()
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
@@ -165,6 +181,12 @@ async fn run(mut backing: Backing) {
     .tokens
     .unwrap();
 
+    let status_list = status_list_path(&browser.access);
+    let list_before = ok(
+        "status list",
+        &session::get(&http, &base, &status_list).await,
+    );
+
     let load = Load::start(&base, ADMIN_EMAIL, ADMIN_PASSWORD);
     tokio::time::sleep(PHASE_TIME).await;
 
@@ -196,7 +218,7 @@ async fn run(mut backing: Backing) {
         ("grant_type", "refresh_token"),
         ("refresh_token", oauth.refresh.as_str()),
     ];
-    let (ready, login, refresh, password, oauth_refresh, me, jwks, discovery, health) = tokio::join!(
+    let (ready, login, refresh, password, oauth_refresh, me, jwks, discovery, health, list) = tokio::join!(
         session::get(&http, &base, paths::READYZ),
         session::login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD),
         session::refresh(&http, &base, &browser.refresh),
@@ -206,6 +228,7 @@ async fn run(mut backing: Backing) {
         session::get(&http, &base, paths::JWKS),
         session::get(&http, &base, paths::OPENID_CONFIGURATION),
         session::get(&http, &base, paths::HEALTHZ),
+        session::get(&http, &base, &status_list),
     );
     assert_clean_unavailable(paths::READYZ, &ready);
     assert_clean_unavailable(paths::LOGIN, &login);
@@ -225,6 +248,9 @@ async fn run(mut backing: Backing) {
         "the same keys are published"
     );
     ok("discovery from memory", &discovery);
+    let list = ok("the token's status list from memory", &list);
+    assert_eq!(list.content_type, "application/statuslist+jwt");
+    assert_eq!(list.content_type, list_before.content_type);
     ok(paths::HEALTHZ, &health);
     let latency = |r: &Reply| r.as_ref().map_or(Duration::ZERO, |a| a.latency);
     eprintln!(
