@@ -52,6 +52,10 @@ cargo test --all-targets "$@"
 # The verifier crate for downstream APIs, with its actix-web and tower adapters.
 cargo test -p tessera-verify --all-targets --all-features
 
+# Libraries we did not write (PyJWT, and the OAuth client, browser and verifiers the
+# tests there name) against the running binary, on both engines.
+bash tests/external/run.sh
+
 # API fuzzing: schemathesis against /openapi.json of the running binary, a bounded
 # number of examples with a fixed seed. It reuses the debug binary the tests just
 # built (overflow checks on) instead of compiling the release profile a second time;

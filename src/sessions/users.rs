@@ -98,7 +98,7 @@ impl SessionService {
 
     /// Counts a revocation of the user's families when `found` says there was a user,
     /// and serves their tokens' status bits.
-    async fn counted(&self, found: bool, reason: RevocationReason) -> bool {
+    pub(super) async fn counted(&self, found: bool, reason: RevocationReason) -> bool {
         if found {
             self.status.changed().await;
             self.metrics
