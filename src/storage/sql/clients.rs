@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::revoke_families::{revoke_families, Families};
 use super::{corrupt, words, SqlStore};
 use crate::domain::{ClientId, ClientType, Grant, RevocationReason, UnixTime};
 use crate::storage::{ClientRow, ClientStore, StoreError};
@@ -67,14 +68,13 @@ impl ClientStore for SqlStore {
 
     async fn remove_client(&self, id: &ClientId, now: UnixTime) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 \
-             WHERE client_id = $3 AND revoked_at IS NULL",
+        // Its sessions die with it, their access tokens' status bits set in this transaction.
+        revoke_families(
+            &mut tx,
+            Families::OfClient(id.as_str()),
+            now.secs(),
+            RevocationReason::ClientRemoved,
         )
-        .bind(now.secs())
-        .bind(RevocationReason::ClientRemoved.as_str())
-        .bind(id.as_str())
-        .execute(&mut *tx)
         .await?;
         let deleted = sqlx::query("DELETE FROM clients WHERE id = $1")
             .bind(id.as_str())

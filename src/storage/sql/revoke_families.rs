@@ -1,5 +1,5 @@
 //! Revoking refresh families, the one way every path does it (logout, RFC 7009,
-//! reuse, revoke-sessions, a disabled user): the families are marked revoked and the
+//! reuse, revoke-sessions, a disabled user, a removed client): the families are marked revoked and the
 //! status bits of every access token issued with one of their refresh tokens are set,
 //! in the caller's transaction, so there is never a revoked family whose tokens still
 //! read valid in the served lists.
@@ -20,12 +20,13 @@ use super::status::BUMP_STATUS_VERSION;
 pub(super) enum Families<'a> {
     One(&'a str),
     OfUser(&'a str),
+    OfClient(&'a str),
 }
 
 impl Families<'_> {
     fn param(&self) -> &str {
         match self {
-            Self::One(id) | Self::OfUser(id) => id,
+            Self::One(id) | Self::OfUser(id) | Self::OfClient(id) => id,
         }
     }
 
@@ -34,6 +35,7 @@ impl Families<'_> {
         match self {
             Self::One(_) => "id = $1 AND revoked_at IS NULL",
             Self::OfUser(_) => "user_id = $1 AND revoked_at IS NULL",
+            Self::OfClient(_) => "client_id = $1 AND revoked_at IS NULL",
         }
     }
 
@@ -43,6 +45,9 @@ impl Families<'_> {
             Self::One(_) => "t.family_id = $1",
             Self::OfUser(_) => {
                 "t.family_id IN (SELECT id FROM refresh_families WHERE user_id = $1)"
+            }
+            Self::OfClient(_) => {
+                "t.family_id IN (SELECT id FROM refresh_families WHERE client_id = $1)"
             }
         }
     }
