@@ -39,6 +39,8 @@ pub use error::VerifyError;
 #[cfg(feature = "reqwest")]
 pub use fetch::ReqwestFetcher;
 pub use fetch::{Fetch, FetchError, FetchFuture, Fetched};
+/// The `max-age` of a `Cache-Control` value, for [`Fetch`] implementations.
+pub use freshness::max_age;
 pub use jwks::{KeySet, PublicKey};
 pub use jws::Algorithm;
 pub use status_list::{EncodedStatusList, StatusList, StatusListError};
