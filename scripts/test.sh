@@ -49,6 +49,8 @@ echo "== engines: SQLite (temporary files) and PostgreSQL (${pg_url%%@*}@..., on
 # in test mode by --all-targets) refuses libtest's --test-threads flag.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
 cargo test --all-targets "$@"
+# The verifier crate for downstream APIs, with its actix-web and tower adapters.
+cargo test -p tessera-verify --all-targets --all-features
 
 # Libraries we did not write (PyJWT, and the OAuth client, browser and verifiers the
 # tests there name) against the running binary, on both engines.

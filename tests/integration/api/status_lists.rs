@@ -232,6 +232,20 @@ both_engines! {
 }
 
 both_engines! {
+    async fn removing_a_client_sets_the_bits_of_the_sessions_it_was_granted(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let (id, secret) = app.register_client(json!({"scopes": ["read"]})).await;
+        let granted = oauth_token(app.password_grant(EMAIL, PASSWORD, None, Some((&id, &secret))).await).await;
+        let granted = granted["access_token"].as_str().unwrap().to_owned();
+        let bystander = app.browser_login(EMAIL, PASSWORD).await;
+        let admin = app.admin_token().await;
+        assert_eq!(app.admin_remove_client(&id, &admin).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(revoked(&app, &[&granted, &bystander.access]).await, [true, false]);
+        assert_only(&app, &[&granted], &[]).await;
+    }
+}
+
+both_engines! {
     async fn refresh_token_reuse_sets_every_bit_of_the_family(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
         let first = app.browser_login(EMAIL, PASSWORD).await;

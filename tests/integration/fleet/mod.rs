@@ -2,10 +2,15 @@
 //! stream of tokens and rotations as fast as the lifecycle allows: not one token may
 //! fail to verify from a JWKS cache that honours `Cache-Control: max-age`.
 //!
-//! Owns the verifiers, the token stream and the rotator that drive the fleet. May import
-//! `crate::common`; one test, on PostgreSQL only (two replicas need a shared database).
+//! `revocation` runs a second fleet, of tessera-verify verifiers, against logouts and
+//! revoked sessions: revocations reach every verifier within the status list's ttl + 5 s.
+//!
+//! Owns the verifiers, the token stream and the rotator that drive the fleets. May import
+//! `crate::common`; two tests, on PostgreSQL only (two replicas need a shared database).
 
+mod revocation;
 mod rotator;
+mod status_checker;
 mod stream;
 mod verifier;
 
