@@ -113,7 +113,7 @@ measure_tessera() { # W
 
   access=$(password_token "$T_URL" | json_field access_token)
   client=$(curl -fsS -H "Authorization: Bearer $access" -H 'Content-Type: application/json' \
-    -d '{"name":"bench","scopes":[]}' "$T_URL/admin/clients")
+    -d '{"name":"bench","scopes":[],"grant_types":["client_credentials"]}' "$T_URL/admin/clients")
   id=$(json_field client_id <<<"$client"); secret=$(json_field client_secret <<<"$client")
   basic=$(printf '%s:%s' "$id" "$secret" | base64 -w0)
   cat >"$WORK/cc.lua" <<LUA

@@ -101,7 +101,7 @@ login=$(curl -fsS -H 'content-type: application/json' \
   -d "{\"email\":\"$admin_email\",\"password\":\"$admin_password\"}" "$base/auth/login")
 bearer=$(field access_token <<<"$login")
 client=$(curl -fsS -H "authorization: Bearer $bearer" -H 'content-type: application/json' \
-  -d '{"name":"api-fuzz","scopes":["read","write"],"introspection":true}' "$base/admin/clients")
+  -d '{"name":"api-fuzz","scopes":["read","write"],"introspection":true,"grant_types":["password","refresh_token","client_credentials"]}' "$base/admin/clients")
 API_FUZZ_CLIENT_ID=$(field client_id <<<"$client")
 API_FUZZ_CLIENT_SECRET=$(field client_secret <<<"$client")
 export API_FUZZ_CLIENT_ID API_FUZZ_CLIENT_SECRET

@@ -50,6 +50,10 @@ echo "== engines: SQLite (temporary files) and PostgreSQL (${pg_url%%@*}@..., on
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
 cargo test --all-targets "$@"
 
+# Libraries we did not write (PyJWT, and the OAuth client, browser and verifiers the
+# tests there name) against the running binary, on both engines.
+bash tests/external/run.sh
+
 # API fuzzing: schemathesis against /openapi.json of the running binary, a bounded
 # number of examples with a fixed seed. It reuses the debug binary the tests just
 # built (overflow checks on) instead of compiling the release profile a second time;

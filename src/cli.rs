@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `keys ...`, `users add`.
+//! The command line: `serve` (default), `migrate`, `keys ...`, `users add`,
+//! `clients ...`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::SystemClock;
 use crate::config::{self, Settings};
 use crate::domain::{Algorithm, Kek, RotationTrigger};
+use crate::sessions::ClientRegistration;
 use crate::startup::{build_state, open_database, Application, StartupError};
 
 #[derive(Parser)]
@@ -37,6 +39,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
 }
 
 #[derive(Subcommand)]
@@ -71,6 +76,40 @@ pub enum UsersCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; prints its id and, for a confidential client, its secret (shown once).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// `confidential` (default) or `public`.
+        #[arg(long = "type")]
+        client_type: Option<String>,
+        /// A scope it may be granted; repeat for several.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// An exact redirect URI; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// An exact post-logout redirect URI; repeat for several.
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A grant it may use; repeat for several (default by type; `password` only when named).
+        #[arg(long = "grant-type")]
+        grant_types: Vec<String>,
+        /// Skip the consent page for its users.
+        #[arg(long)]
+        first_party: bool,
+        /// May call the introspection endpoint.
+        #[arg(long)]
+        introspection: bool,
+    },
+    /// Every client (never a secret).
+    List,
+    /// Remove a client and revoke every session granted to it.
+    Remove { client_id: String },
+}
+
 /// Runs the command and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     let settings = match config::load(cli.config.as_deref()) {
@@ -103,6 +142,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), StartupErro
             println!("migrations applied");
         }
         Command::Keys(keys) => keys_command(keys, settings).await?,
+        Command::Clients(clients) => clients_command(clients, settings).await?,
         Command::Users(UsersCommand::Add { email, roles }) => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
@@ -166,6 +206,63 @@ async fn keys_command(command: KeysCommand, settings: Settings) -> Result<(), St
             key.state.as_str(),
             key.created_at
         );
+    }
+    Ok(())
+}
+
+async fn clients_command(command: ClientsCommand, settings: Settings) -> Result<(), StartupError> {
+    let state = build_state(settings, Arc::new(SystemClock)).await?.state;
+    let sessions = &state.sessions;
+    let fail = |e: crate::sessions::SessionError| StartupError::Other(e.to_string());
+    match command {
+        ClientsCommand::Add {
+            name,
+            client_type,
+            scopes,
+            redirect_uris,
+            post_logout_redirect_uris,
+            grant_types,
+            first_party,
+            introspection,
+        } => {
+            let created = sessions
+                .create_client(ClientRegistration {
+                    name,
+                    scopes,
+                    client_type,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    grant_types: (!grant_types.is_empty()).then_some(grant_types),
+                    first_party,
+                    introspection,
+                })
+                .await
+                .map_err(fail)?;
+            println!("client_id      {}", created.client.id);
+            if let Some(secret) = created.client_secret {
+                println!("client_secret  {secret}");
+            }
+        }
+        ClientsCommand::List => {
+            for c in sessions.list_clients().await.map_err(fail)? {
+                let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+                println!(
+                    "{}  {:<12}  {}  grants={}  scopes={}  redirect_uris={}",
+                    c.id,
+                    c.client_type.as_str(),
+                    c.name,
+                    grants.join(","),
+                    c.scopes.join(","),
+                    c.redirect_uris.join(",")
+                );
+            }
+        }
+        ClientsCommand::Remove { client_id } => {
+            if !sessions.remove_client(&client_id).await.map_err(fail)? {
+                return Err(StartupError::Other(format!("no client {client_id}")));
+            }
+            println!("removed {client_id}");
+        }
     }
     Ok(())
 }

@@ -30,6 +30,11 @@ impl Grant {
             Self::AuthorizationCode => "authorization_code",
         }
     }
+
+    /// The grant a `grant_type` value names.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +53,20 @@ mod tests {
                 "authorization_code"
             ]
         );
+    }
+
+    #[test]
+    fn parse_reads_back_every_label_and_nothing_else() {
+        for grant in Grant::ALL {
+            assert_eq!(Grant::parse(grant.as_str()), Some(grant));
+        }
+        for other in [
+            "",
+            "Password",
+            "implicit",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ] {
+            assert_eq!(Grant::parse(other), None, "{other}");
+        }
     }
 }

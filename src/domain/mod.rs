@@ -6,6 +6,7 @@
 //! other module may import it.
 
 mod algorithm;
+mod client_type;
 mod email;
 mod grant;
 pub mod identifier;
@@ -14,12 +15,14 @@ mod jwk;
 mod kek;
 mod key_state;
 pub mod password;
+pub mod redirect_uri;
 mod revocation;
 mod rotation_trigger;
 pub mod scope;
 mod unix_time;
 
 pub use algorithm::Algorithm;
+pub use client_type::ClientType;
 pub use email::Email;
 pub use grant::Grant;
 pub use identifier::is_identifier;
@@ -28,6 +31,7 @@ pub use jwk::{PublicJwk, PublicParams};
 pub use kek::{Kek, UnsealError};
 pub use key_state::KeyState;
 pub use password::Password;
+pub use redirect_uri::check_redirect_uri;
 pub use revocation::RevocationReason;
 pub use rotation_trigger::RotationTrigger;
 pub use scope::{parse_scope, valid_scope_token};

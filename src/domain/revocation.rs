@@ -13,16 +13,19 @@ pub enum RevocationReason {
     RevokeSessions,
     /// `POST /admin/users/{id}/disable`.
     UserDisabled,
+    /// `DELETE /admin/clients/{id}`: the client the family was granted to is gone.
+    ClientRemoved,
 }
 
 impl RevocationReason {
     /// Every reason; each is exported at 0 from start-up.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Reuse,
         Self::Logout,
         Self::Revoked,
         Self::RevokeSessions,
         Self::UserDisabled,
+        Self::ClientRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl RevocationReason {
             Self::Revoked => "revoked",
             Self::RevokeSessions => "revoke_sessions",
             Self::UserDisabled => "user_disabled",
+            Self::ClientRemoved => "client_removed",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `/admin/users` and `/admin/clients`.
+//! `/admin/users`.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -7,7 +7,6 @@ use super::admin_guard::Admin;
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::json_body::JsonObject;
 use super::responses::{AdminErrors, Malformed, NotFound, TooLarge};
-use crate::sessions::ClientRegistration;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -37,7 +36,7 @@ fn role_list() -> utoipa::openapi::schema::Array {
 }
 
 /// RFC 6749 §3.3 scope tokens: printable ASCII but space, `"` and `\`.
-fn scope_list() -> utoipa::openapi::schema::Array {
+pub(super) fn scope_list() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
     ArrayBuilder::new()
         .items(
@@ -159,62 +158,4 @@ pub async fn disable_user(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Revoked {
     revoked: bool,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewClient {
-    /// Trimmed; 1 to 200 characters, none of them a control character.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
-    )]
-    name: String,
-    #[serde(default)]
-    #[schema(schema_with = scope_list)]
-    scopes: Vec<String>,
-    /// May call `/oauth/introspect` (a resource server). Default false.
-    #[serde(default)]
-    introspection: bool,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CreatedClient {
-    client_id: String,
-    client_secret: String,
-}
-
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = [])),
-    request_body = NewClient,
-    responses(
-        (status = 201, body = CreatedClient),
-        Malformed,
-        TooLarge,
-        AdminErrors,
-    )
-)]
-#[post("/admin/clients")]
-pub async fn create_client(
-    _admin: Admin,
-    state: web::Data<AppState>,
-    body: JsonObject<NewClient>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let created = state
-        .sessions
-        .create_client(ClientRegistration {
-            name: body.name,
-            scopes: body.scopes,
-            introspection: body.introspection,
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(CreatedClient {
-            client_id: created.client_id,
-            client_secret: created.client_secret,
-        }))
 }

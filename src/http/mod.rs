@@ -6,6 +6,7 @@
 //! reaches the store. May import: `state`, `sessions`, `tokens`, `keys`, `storage`
 //! (its error, to map it), `metrics`, `config`, `domain`, `clock`.
 
+mod admin_clients;
 pub mod admin_guard;
 mod admin_keys;
 mod admin_users;
@@ -98,7 +99,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(admin_users::get_user)
     .service(admin_users::revoke_sessions)
     .service(admin_users::disable_user)
-    .service(admin_users::create_client)
+    .service(admin_clients::create_client)
+    .service(admin_clients::list_clients)
+    .service(admin_clients::get_client)
+    .service(admin_clients::remove_client)
     .default_service(web::to(not_routed::answer));
 }
 

@@ -3,10 +3,9 @@
 //!
 //! Only clients that exist are kept, so ids made up by a client cannot fill it, and a
 //! client registered a moment ago is found at once. An entry is trusted for
-//! `ENTRY_TTL`, the bound in which every replica also sees a key change. Clients
-//! cannot be changed or removed today; whatever adds that must also drop the entry
-//! on the replica that made the change, and other replicas then honour it at most
-//! `ENTRY_TTL` later. The secret is still checked on every request, against the
+//! `ENTRY_TTL`, the bound in which every replica also sees a key change. Removing a
+//! client drops its entry on the replica that removed it; other replicas honour the
+//! removal at most `ENTRY_TTL` later. The secret is still checked on every request, against the
 //! cached hash.
 
 use std::collections::HashMap;
@@ -46,6 +45,12 @@ impl ClientCache {
         }
         entries.insert(ClientId::new(row.id.clone()), (row, now));
     }
+
+    /// Forgets `id`, so the next request reads the database.
+    pub fn evict(&self, id: &ClientId) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.remove(id);
+    }
 }
 
 #[cfg(test)]
@@ -56,8 +61,13 @@ mod tests {
         Arc::new(ClientRow {
             id: id.into(),
             name: "n".into(),
-            secret_hash: vec![1; 32],
+            secret_hash: Some(vec![1; 32]),
+            client_type: crate::domain::ClientType::Confidential,
             scopes: vec![],
+            redirect_uris: vec![],
+            post_logout_redirect_uris: vec![],
+            grant_types: vec![],
+            first_party: false,
             introspection: false,
             created_at: 0,
         })
@@ -95,6 +105,20 @@ mod tests {
         assert!(
             cache.get(&ClientId::new("c0"), t0).is_none(),
             "the oldest went"
+        );
+    }
+
+    #[test]
+    fn an_evicted_entry_is_read_again() {
+        let cache = ClientCache::default();
+        let t0 = Instant::now();
+        cache.insert(row("a"), t0);
+        cache.insert(row("b"), t0);
+        cache.evict(&ClientId::new("a"));
+        assert!(cache.get(&ClientId::new("a"), t0).is_none());
+        assert!(
+            cache.get(&ClientId::new("b"), t0).is_some(),
+            "only `a` went"
         );
     }
 }

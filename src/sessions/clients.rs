@@ -9,25 +9,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 
+use super::client_registration::{check_registration, ClientRegistration};
 use super::SessionError;
 use super::SessionService;
-use crate::domain::scope::MAX_SCOPE_BYTES;
-use crate::domain::{valid_scope_token, ClientId};
+use crate::domain::{ClientId, ClientType, Grant, RevocationReason};
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
 
-/// A secret shown once, at creation.
-pub struct NewClientSecret {
-    pub client_id: String,
-    pub client_secret: String,
-}
-
-/// What an admin registers.
-pub struct ClientRegistration {
-    pub name: String,
-    pub scopes: Vec<String>,
-    /// May introspect tokens (a resource server).
-    pub introspection: bool,
+/// A client as created: the secret is shown once, here, and only a confidential
+/// client has one.
+pub struct NewClient {
+    pub client: Arc<ClientRow>,
+    pub client_secret: Option<String>,
 }
 
 /// Credentials as presented (HTTP Basic or form fields). A client id without a
@@ -37,12 +30,21 @@ pub struct ClientCredentials {
     pub secret: Option<String>,
 }
 
-/// A client that proved its secret.
+/// A client that proved its secret, or a public client that named itself.
 #[derive(Debug, Clone)]
 pub struct AuthenticatedClient {
     pub id: String,
+    pub client_type: ClientType,
     pub scopes: Vec<String>,
+    pub grant_types: Vec<Grant>,
     pub introspection: bool,
+}
+
+impl AuthenticatedClient {
+    /// Whether an admin registered this client for `grant`.
+    pub fn may_use(&self, grant: Grant) -> bool {
+        self.grant_types.contains(&grant)
+    }
 }
 
 fn secret_hash(secret: &str) -> Vec<u8> {
@@ -56,80 +58,99 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A client name an admin can read back: 1 to 200 characters, no control characters.
-fn valid_client_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
-}
-
 impl SessionService {
     pub async fn create_client(
         &self,
         registration: ClientRegistration,
-    ) -> Result<NewClientSecret, SessionError> {
-        let name = registration.name.trim();
-        if !valid_client_name(name) {
-            return Err(SessionError::Invalid(
-                "name must be 1 to 200 characters, none of them control characters".into(),
-            ));
-        }
-        if let Some(bad) = registration.scopes.iter().find(|s| !valid_scope_token(s)) {
-            let shown: String = bad.chars().take(64).collect();
-            return Err(SessionError::Invalid(format!(
-                "scope `{}` is not a valid scope token",
-                shown.escape_debug()
-            )));
-        }
-        // Every token the client gets without naming a scope carries them all.
-        if registration.scopes.join(" ").len() > MAX_SCOPE_BYTES {
-            return Err(SessionError::Invalid(format!(
-                "scopes must add up to at most {MAX_SCOPE_BYTES} bytes"
-            )));
-        }
-        let mut secret = [0u8; 32];
-        SystemRandom::new()
-            .fill(&mut secret)
-            .map_err(|_| SessionError::Internal(anyhow::anyhow!("no randomness")))?;
-        let client_secret = URL_SAFE_NO_PAD.encode(secret);
-        let client_id = random_id();
-        self.store
-            .insert_client(&ClientRow {
-                id: client_id.clone(),
-                name: name.to_owned(),
-                secret_hash: secret_hash(&client_secret),
-                scopes: registration.scopes,
-                introspection: registration.introspection,
-                created_at: self.clock.unix(),
-            })
-            .await?;
-        Ok(NewClientSecret {
-            client_id,
+    ) -> Result<NewClient, SessionError> {
+        let checked = check_registration(registration).map_err(SessionError::Invalid)?;
+        let client_secret = match checked.client_type {
+            ClientType::Confidential => {
+                let mut secret = [0u8; 32];
+                SystemRandom::new()
+                    .fill(&mut secret)
+                    .map_err(|_| SessionError::Internal(anyhow::anyhow!("no randomness")))?;
+                Some(URL_SAFE_NO_PAD.encode(secret))
+            }
+            ClientType::Public => None,
+        };
+        let row = ClientRow {
+            id: random_id(),
+            name: checked.name,
+            secret_hash: client_secret.as_deref().map(secret_hash),
+            client_type: checked.client_type,
+            scopes: checked.scopes,
+            redirect_uris: checked.redirect_uris,
+            post_logout_redirect_uris: checked.post_logout_redirect_uris,
+            grant_types: checked.grant_types,
+            first_party: checked.first_party,
+            introspection: checked.introspection,
+            created_at: self.clock.unix(),
+        };
+        self.store.insert_client(&row).await?;
+        Ok(NewClient {
+            client: Arc::new(row),
             client_secret,
         })
     }
 
-    /// Checks a client's secret; every failure is the same `invalid_client`.
+    /// A registered client, or `None` for an id no client has.
+    pub async fn client_by_id(&self, id: &str) -> Result<Option<Arc<ClientRow>>, SessionError> {
+        match ClientId::parse(id) {
+            Some(id) => self.client(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<ClientRow>, SessionError> {
+        Ok(self.store.list_clients().await?)
+    }
+
+    /// Removes the client and revokes its refresh families; `Ok(false)` if there was
+    /// none. This replica forgets it at once; others within the client cache's TTL.
+    pub async fn remove_client(&self, id: &str) -> Result<bool, SessionError> {
+        let Some(id) = ClientId::parse(id) else {
+            return Ok(false);
+        };
+        let removed = self
+            .store
+            .remove_client(&id, self.clock.unix_time())
+            .await?;
+        self.clients.evict(&id);
+        Ok(self.counted(removed, RevocationReason::ClientRemoved))
+    }
+
+    /// Checks a client's secret; every failure is the same `invalid_client`. A public
+    /// client has no secret to check: it is who it says it is, and sending a secret
+    /// for it is a mistake that fails like a wrong one.
     pub async fn authenticate_client(
         &self,
         creds: &ClientCredentials,
     ) -> Result<AuthenticatedClient, SessionError> {
-        // Every client registered so far is confidential: an id alone proves nothing.
-        let Some(secret) = creds.secret.as_deref() else {
-            return Err(SessionError::InvalidClient);
-        };
         // An id no client can have never reaches the database.
-        let Some(id) = ClientId::parse(&creds.id).filter(|_| secret.len() <= 256) else {
+        let Some(id) = ClientId::parse(&creds.id)
+            .filter(|_| creds.secret.as_deref().is_none_or(|s| s.len() <= 256))
+        else {
             return Err(SessionError::InvalidClient);
         };
-        let client = self.client(&id).await?;
-        let presented = secret_hash(secret);
-        match client {
-            Some(c) if constant_time_eq(&presented, &c.secret_hash) => Ok(AuthenticatedClient {
-                id: c.id.clone(),
-                scopes: c.scopes.clone(),
-                introspection: c.introspection,
-            }),
-            _ => Err(SessionError::InvalidClient),
+        let Some(client) = self.client(&id).await? else {
+            return Err(SessionError::InvalidClient);
+        };
+        let proven = match (&client.secret_hash, creds.secret.as_deref()) {
+            (Some(stored), Some(secret)) => constant_time_eq(&secret_hash(secret), stored),
+            (None, None) => client.client_type == ClientType::Public,
+            _ => false,
+        };
+        if !proven {
+            return Err(SessionError::InvalidClient);
         }
+        Ok(AuthenticatedClient {
+            id: client.id.clone(),
+            client_type: client.client_type,
+            scopes: client.scopes.clone(),
+            grant_types: client.grant_types.clone(),
+            introspection: client.introspection,
+        })
     }
 }
 
@@ -158,14 +179,5 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
-    }
-
-    #[test]
-    fn client_names_have_no_control_characters() {
-        assert!(valid_client_name("Billing API (prod)"));
-        assert!(valid_client_name("Café"));
-        for bad in ["", "nul\0byte", "line\nbreak", &"x".repeat(201)] {
-            assert!(!valid_client_name(bad), "{bad:?}");
-        }
     }
 }

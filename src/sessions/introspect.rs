@@ -102,7 +102,9 @@ mod tests {
     fn client(introspection: bool) -> AuthenticatedClient {
         AuthenticatedClient {
             id: "c".into(),
+            client_type: crate::domain::ClientType::Confidential,
             scopes: vec![],
+            grant_types: vec![],
             introspection,
         }
     }

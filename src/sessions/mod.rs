@@ -8,6 +8,7 @@
 
 mod attempts;
 mod client_cache;
+mod client_registration;
 mod clients;
 mod error;
 mod families;
@@ -28,7 +29,10 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 pub use crate::domain::RevocationReason;
-pub use clients::{AuthenticatedClient, ClientCredentials, ClientRegistration, NewClientSecret};
+pub use client_registration::{
+    check_registration, default_grants, CheckedRegistration, ClientRegistration,
+};
+pub use clients::{AuthenticatedClient, ClientCredentials, NewClient};
 pub use error::{LoginFailure, RefreshFailure, SessionError};
 pub use families::Session;
 pub use introspect::{may_introspect, Introspection, IntrospectionRefusal};

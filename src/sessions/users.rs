@@ -97,7 +97,7 @@ impl SessionService {
     }
 
     /// Counts a revocation of the user's families when `found` says there was a user.
-    fn counted(&self, found: bool, reason: RevocationReason) -> bool {
+    pub(super) fn counted(&self, found: bool, reason: RevocationReason) -> bool {
         if found {
             self.metrics
                 .families_revoked

@@ -1,6 +1,6 @@
 //! Rows as the services see them.
 
-use crate::domain::{Algorithm, KeyState, PublicJwk};
+use crate::domain::{Algorithm, ClientType, Grant, KeyState, PublicJwk};
 
 /// A signing key row. `sealed_private` is AEAD ciphertext, never a clear key.
 #[derive(Debug, Clone)]
@@ -59,8 +59,16 @@ pub struct UserRow {
 pub struct ClientRow {
     pub id: String,
     pub name: String,
-    pub secret_hash: Vec<u8>,
+    /// SHA-256 of the secret; `None` for a public client, which has none.
+    pub secret_hash: Option<Vec<u8>>,
+    pub client_type: ClientType,
     pub scopes: Vec<String>,
+    /// Compared by exact string equality, never as patterns.
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<Grant>,
+    /// Trusted by the operator: its users are not asked for consent.
+    pub first_party: bool,
     /// May call the introspection endpoint (a resource server).
     pub introspection: bool,
     pub created_at: i64,

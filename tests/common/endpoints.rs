@@ -163,6 +163,22 @@ impl TestApp {
     }
 
     /// POST /admin/users/{id}/revoke-sessions with an empty JSON body.
+    /// GET /admin/clients/{id} with the admin's token.
+    pub async fn admin_client(&self, id: &str, admin: &str) -> Response {
+        self.get_with_token(&format!("{}/{id}", paths::ADMIN_CLIENTS), admin)
+            .await
+    }
+
+    /// DELETE /admin/clients/{id} with the admin's token.
+    pub async fn admin_remove_client(&self, id: &str, admin: &str) -> Response {
+        self.client
+            .delete(self.url(&format!("{}/{id}", paths::ADMIN_CLIENTS)))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn admin_revoke_sessions(&self, id: &str, admin: &str) -> Response {
         let path = paths::admin_user_action(id, "revoke-sessions");
         self.post_json(&path, Some(admin), &json!({})).await
@@ -212,11 +228,16 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
-    /// Registers a client through the admin API with `body` (`name` defaults to
-    /// "test-client"): (client_id, client_secret).
+    /// Registers a confidential client through the admin API with `body` (`name`
+    /// defaults to "test-client"; without `grant_types` and `redirect_uris` it gets the
+    /// grants every client had before the code flow: password, refresh_token and
+    /// client_credentials): (client_id, client_secret).
     pub async fn register_client(&self, mut body: Value) -> (String, String) {
         if body.get("name").is_none() {
             body["name"] = json!("test-client");
+        }
+        if body.get("grant_types").is_none() && body.get("redirect_uris").is_none() {
+            body["grant_types"] = json!(["password", "refresh_token", "client_credentials"]);
         }
         let admin = self.admin_token().await;
         let res = self.admin_create_client(Some(&admin), &body).await;

@@ -120,16 +120,42 @@ pub async fn token_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     let client = authenticated_client(&state, &req, form.credentials()).await?;
-    match form.grant_type.as_deref() {
-        Some("password") => password_grant(&state, &req, form, client).await,
-        Some("refresh_token") => refresh_grant(&state, form, client).await,
-        Some("client_credentials") => client_credentials_grant(&state, form, client),
-        Some(_) => Err(ApiError::new(
+    let grant = match form.grant_type.as_deref().map(Grant::parse) {
+        Some(Some(grant)) => grant,
+        Some(None) => {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedGrantType,
+                "the grant type is not supported",
+            ))
+        }
+        None => return Err(ApiError::bad_request("grant_type is required")),
+    };
+    if let Some(client) = &client {
+        if !client.may_use(grant) {
+            return Err(unauthorized_client(grant));
+        }
+    }
+    match grant {
+        Grant::Password => password_grant(&state, &req, form, client).await,
+        Grant::RefreshToken => refresh_grant(&state, form, client).await,
+        Grant::ClientCredentials => client_credentials_grant(&state, form, client),
+        Grant::AuthorizationCode => Err(ApiError::new(
             ErrorCode::UnsupportedGrantType,
             "the grant type is not supported",
         )),
-        None => Err(ApiError::bad_request("grant_type is required")),
     }
+}
+
+/// RFC 6749 §5.2: the client is real but not registered for this grant; a 400 there.
+fn unauthorized_client(grant: Grant) -> ApiError {
+    ApiError::new(
+        ErrorCode::UnauthorizedClient,
+        format!(
+            "the client is not registered for the {} grant",
+            grant.as_str()
+        ),
+    )
+    .with_status(actix_web::http::StatusCode::BAD_REQUEST)
 }
 
 impl TokenForm {

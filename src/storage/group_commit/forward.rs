@@ -112,6 +112,14 @@ impl<S: ClientStore + Send + Sync> ClientStore for GroupCommit<S> {
     async fn client_by_id(&self, id: &ClientId) -> Result<Option<ClientRow>, StoreError> {
         self.store.client_by_id(id).await
     }
+
+    async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError> {
+        self.store.list_clients().await
+    }
+
+    async fn remove_client(&self, id: &ClientId, now: UnixTime) -> Result<bool, StoreError> {
+        self.store.remove_client(id, now).await
+    }
 }
 
 #[async_trait]

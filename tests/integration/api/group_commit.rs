@@ -26,7 +26,10 @@ type ClientCredentials = (String, String);
 async fn create_client(app: &TestApp) -> ClientCredentials {
     let admin = app.admin_token().await;
     let res = app
-        .admin_create_client(Some(&admin), &json!({"name": "mobile", "scopes": []}))
+        .admin_create_client(
+            Some(&admin),
+            &json!({"name": "mobile", "scopes": [], "grant_types": ["password", "refresh_token"]}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let body: Value = res.json().await.unwrap();

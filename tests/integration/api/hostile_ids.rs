@@ -88,15 +88,15 @@ both_engines! {
             let user = json!({"email": text, "password": "long-enough-password", "roles": [text]});
             let res = app.admin_create_user(Some(&admin), &user).await;
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "new user {}", shown(&text));
-            let client = json!({"name": "ok", "scopes": [text]});
+            let client = json!({"name": "ok", "scopes": [text], "grant_types": ["client_credentials"]});
             let res = app.admin_create_client(Some(&admin), &client).await;
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "client scope {}", shown(&text));
-            let client = json!({"name": text, "scopes": []});
+            let client = json!({"name": text, "scopes": [], "grant_types": ["client_credentials"]});
             let res = app.admin_create_client(Some(&admin), &client).await;
             assert!(res.status() == StatusCode::CREATED || res.status() == StatusCode::BAD_REQUEST, "client name {}: {}", shown(&text), res.status());
         }
         for text in ["\0", "a\u{1}b", "tab\there"] {
-            let res = app.admin_create_client(Some(&admin), &json!({"name": text})).await;
+            let res = app.admin_create_client(Some(&admin), &json!({"name": text, "grant_types": ["client_credentials"]})).await;
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "client name {}", shown(text));
         }
         let status = raw_form(&app, paths::TOKEN, "grant_type=password&username=%FF&password=x").await;

@@ -122,6 +122,7 @@ const KNOWN_AT_ZERO: &[&str] = &[
     "tessera_families_revoked_total{reason=\"revoked\"}",
     "tessera_families_revoked_total{reason=\"revoke_sessions\"}",
     "tessera_families_revoked_total{reason=\"user_disabled\"}",
+    "tessera_families_revoked_total{reason=\"client_removed\"}",
     "tessera_tokens_issued_total{alg=\"ES256\",grant=\"password\"}",
     "tessera_tokens_issued_total{alg=\"ES256\",grant=\"refresh_token\"}",
     "tessera_tokens_issued_total{alg=\"ES256\",grant=\"client_credentials\"}",

@@ -7,6 +7,7 @@
 mod accounts;
 mod auth;
 mod client_auth;
+mod clients;
 mod families;
 mod group_commit;
 mod health;

@@ -50,7 +50,12 @@ async fn create_client(app: &TestApp, scopes: &[&str]) -> (String, String) {
     let res = app
         .admin_create_client(
             Some(&admin),
-            &json!({"name": "reporting", "scopes": scopes, "introspection": true}),
+            &json!({
+                "name": "reporting",
+                "scopes": scopes,
+                "introspection": true,
+                "grant_types": ["password", "refresh_token", "client_credentials"],
+            }),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);

@@ -32,7 +32,7 @@ impl<'a> Judge<'a> {
         let res = app
             .admin_create_client(
                 Some(&admin),
-                &json!({"name": "attack-judge", "scopes": ["read"], "introspection": true}),
+                &json!({"name": "attack-judge", "scopes": ["read"], "introspection": true, "grant_types": ["password", "refresh_token", "client_credentials"]}),
             )
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
