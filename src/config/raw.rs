@@ -13,6 +13,7 @@ pub struct RawSettings {
     pub keys: RawKeys,
     pub tokens: RawTokens,
     pub cookies: RawCookies,
+    pub sessions: RawSessions,
     pub log: RawLog,
     #[serde(default)]
     pub bootstrap: RawBootstrap,
@@ -70,6 +71,12 @@ pub struct RawCookies {
     pub secure: String,
 }
 
+/// The authority session of the hosted login page.
+#[derive(Debug, Deserialize)]
+pub struct RawSessions {
+    pub ttl: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RawLog {
     pub format: String,
@@ -104,6 +111,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tokens.reuse_grace", "0s"),
     ("tokens.family_history", "1000"),
     ("cookies.secure", "true"),
+    ("sessions.ttl", "12h"),
     ("log.format", "pretty"),
     ("log.filter", "info"),
 ];

@@ -7,6 +7,7 @@
 //! (its error, to map it), `metrics`, `config`, `domain`, `clock`.
 
 mod admin_clients;
+mod admin_consents;
 pub mod admin_guard;
 mod admin_keys;
 mod admin_users;
@@ -25,6 +26,7 @@ pub mod metrics_endpoint;
 pub mod no_store;
 mod not_routed;
 mod oauth;
+mod oidc;
 pub mod openapi;
 pub mod request_id;
 pub mod request_metrics;
@@ -103,6 +105,17 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(admin_clients::list_clients)
     .service(admin_clients::get_client)
     .service(admin_clients::remove_client)
+    .service(admin_consents::list)
+    .service(admin_consents::revoke)
+    .service(oidc::authorize::authorize)
+    .service(oidc::authorize::login_page_get)
+    .service(oidc::forms::login_post)
+    .service(oidc::authorize::consent_page_get)
+    .service(oidc::forms::consent_post)
+    .service(oidc::userinfo::userinfo_get)
+    .service(oidc::userinfo::userinfo_post)
+    .service(oidc::logout::logout)
+    .service(oidc::assets::stylesheet)
     .default_service(web::to(not_routed::answer));
 }
 

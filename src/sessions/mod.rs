@@ -17,6 +17,7 @@ mod history;
 mod housekeeping;
 mod introspect;
 mod login;
+pub mod oidc;
 mod passwords;
 mod refresh_token;
 mod revoke;
@@ -67,6 +68,8 @@ pub struct SessionService {
     /// Where the next history pass starts, in token-stamp milliseconds.
     history_since: AtomicU64,
     clients: client_cache::ClientCache,
+    /// Seconds an authority session (the hosted login's sign-in) lasts: `sessions.ttl`.
+    authority_ttl: i64,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -96,6 +99,13 @@ impl SessionService {
             family_history: settings.family_history,
             history_since: AtomicU64::new(refresh_token::unix_millis_now()),
             clients: client_cache::ClientCache::default(),
+            authority_ttl: 12 * 3600,
         }
+    }
+
+    /// Sets how long a sign-in at the hosted login page lasts (`sessions.ttl`).
+    pub fn with_authority_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.authority_ttl = secs(ttl);
+        self
     }
 }

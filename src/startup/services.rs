@@ -109,13 +109,16 @@ pub async fn build_state(
         },
         settings.tokens.access_ttl,
     ));
-    let sessions = Arc::new(SessionService::new(
-        store.clone(),
-        tokens.clone(),
-        clock.clone(),
-        metrics.clone(),
-        &settings.tokens,
-    ));
+    let sessions = Arc::new(
+        SessionService::new(
+            store.clone(),
+            tokens.clone(),
+            clock.clone(),
+            metrics.clone(),
+            &settings.tokens,
+        )
+        .with_authority_ttl(settings.sessions.ttl),
+    );
     if let Some(admin) = &settings.bootstrap {
         sessions
             .bootstrap_admin(&admin.email, admin.password.expose().clone())

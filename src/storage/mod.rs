@@ -1,5 +1,5 @@
 //! Persistence behind traits, one file per trait (`users`, `clients`, `families`,
-//! `throttle`, `keys`, `health`, and `batches` for group commit), with one SQL
+//! `throttle`, `keys`, `health`, `authorization`, and `batches` for group commit), with one SQL
 //! implementation (`sql`) that serves SQLite and PostgreSQL with the same text. The
 //! engine is chosen once at start-up from the `database.url` scheme (`connect`);
 //! what differs between engines, pools, pragmas, the checkpointer and error codes,
@@ -14,6 +14,7 @@
 //! `sessions` or `http`. Inside: `sql` and `group_commit` import the traits and
 //! models here, never each other; the engines import only `database`, the leaf `connect` and `error` call them through.
 
+mod authorization;
 mod batches;
 mod clients;
 mod connect;
@@ -33,6 +34,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use authorization::AuthorizationStore;
 pub use batches::{Presented, RotationBatches, SpentBatch};
 pub use clients::ClientStore;
 pub use connect::{connect, migrate};
@@ -52,12 +54,28 @@ pub use users::UserStore;
 
 /// Everything the services need from the database.
 pub trait Store:
-    KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+    KeyStore
+    + UserStore
+    + ClientStore
+    + FamilyStore
+    + ThrottleStore
+    + HealthStore
+    + AuthorizationStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: KeyStore + UserStore + ClientStore + FamilyStore + ThrottleStore + HealthStore + Send + Sync
+    T: KeyStore
+        + UserStore
+        + ClientStore
+        + FamilyStore
+        + ThrottleStore
+        + HealthStore
+        + AuthorizationStore
+        + Send
+        + Sync
 {
 }
 

@@ -12,13 +12,14 @@ use crate::keys::KeyService;
 use crate::metrics::Metrics;
 use crate::storage::{SharedStore, TokenUser};
 
+/// Fields are `pub(super)`: `id_token.rs` mints with the same key, clock and issuer.
 pub struct TokenService {
-    keys: Arc<KeyService>,
+    pub(super) keys: Arc<KeyService>,
     store: SharedStore,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     metrics: Metrics,
-    expect: Expectations,
-    access_ttl: i64,
+    pub(super) expect: Expectations,
+    pub(super) access_ttl: i64,
 }
 
 /// Who a token is for: a user session or a client acting for itself.
