@@ -16,6 +16,7 @@ pub mod client_address;
 mod client_auth;
 pub mod conn_deadline;
 mod cookies;
+pub mod cors;
 pub mod error;
 mod error_code;
 mod error_mapping;
@@ -120,15 +121,16 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// Rewrites any error response the framework produced (405, 413, ...) into the
-/// contract's JSON error body. Responses that already are JSON pass untouched.
+/// contract's JSON error body. Responses that already are JSON pass untouched, and so
+/// do the hosted flow's HTML error pages (`oidc`), which a browser shows.
 pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_json = res
+        let answered = res
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if is_json {
+            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+        if answered {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();

@@ -133,7 +133,6 @@ impl SessionService {
             RedeemOutcome::Reused { family_id } => {
                 tracing::warn!(client = client_id, family = ?family_id, "authorization code presented twice");
                 if let Some(family) = family_id {
-                    self.metrics.refresh_reuse_detected.inc();
                     self.revoke_families(&[FamilyId::new(family)], RevocationReason::Reuse)
                         .await?;
                 }
