@@ -49,9 +49,9 @@ def call(opener, method, url, data=None, headers=None):
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with opener.open(req, timeout=30) as answer:
-            return answer.status, dict(answer.headers), answer.read().decode()
+            return answer.status, answer.headers, answer.read().decode()
     except urllib.error.HTTPError as err:  # 3xx (no redirect followed) and 4xx
-        return err.code, dict(err.headers), err.read().decode()
+        return err.code, err.headers, err.read().decode()
 
 
 def main():
