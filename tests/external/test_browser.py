@@ -274,3 +274,21 @@ def test_example_app_signs_in_calls_refreshes_and_signs_out(
     browser.find_element(By.ID, "sign-in").click()
     wait_for(browser, visible("email"), "the sign-in page after sign-out")
     browser.save_screenshot(str(shots / "login-after-sign-out.png"))
+
+
+def test_denied_consent_comes_back_to_the_app_as_access_denied(
+    tessera_short, browser, shots, example_app
+):
+    user = new_user(tessera_short)
+    spa = example_app["origin"]
+    browser.get(spa + "/")
+    wait_for(browser, visible("sign-in"), "the example app")
+    browser.find_element(By.ID, "sign-in").click()
+    sign_in_on_hosted_page(browser, user, shots)
+    wait_for(browser, visible("deny"), "the consent page")
+    browser.find_element(By.ID, "deny").click()
+    wait_for(browser, on_origin(spa), "the redirect back to the app")
+    error = wait_for(browser, visible("error"), "the app's error")
+    assert "access_denied" in error.text
+    assert browser.find_element(By.ID, "status").text == "Signed out"
+    assert browser.current_url == spa + "/"  # the error's query is gone from the bar too
