@@ -17,6 +17,9 @@
 -- followed by the exchange of its code (by whichever connection of the thread is free
 -- first), and a code is presented exactly once (a second use would revoke its family).
 --
+-- FLOW_MODE=authorize (diagnostic): only authorize requests; codes are counted and
+-- dropped, never exchanged, so the authorize half can be measured alone.
+--
 -- done() prints one line (rps = token answers a second = complete code flows a second;
 -- latency percentiles are wrk's, over all requests, authorize and token alike):
 --   CODEFLOW tokens=N codes=N non_expected=N ... rps=R p50_ms=.. p99_ms=..
@@ -57,6 +60,7 @@ local authorize_path, token_prefix
 local cookies, next_cookie = {}, 1
 local queue, head, tail = {}, 1, 0
 local status_counts = {}
+local authorize_only = os.getenv("FLOW_MODE") == "authorize"
 
 function init(args)
    local path = os.getenv("FLOW_FILE") or "flow.txt"
@@ -111,8 +115,10 @@ function response(status, headers, body)
       local code = location:match("[?&]code=([^&]+)")
       if code then
          codes = codes + 1
-         tail = tail + 1
-         queue[tail] = code
+         if not authorize_only then
+            tail = tail + 1
+            queue[tail] = code
+         end
       else
          nocode = nocode + 1 -- an error redirect (login_required, ...): the session died
          count(status)

@@ -13,7 +13,8 @@
 # THREADS (2), SESSIONS (16 authority sessions, used round robin), SCOPE ("openid": an
 # id_token is signed beside each access token), POOL (10), WORKERS (0 = one per core),
 # ENGINES ("sqlite postgres"), PG_ADMIN_URL, TARGET (0.50: code flows/s over refresh
-# rotations/s), SKIP_BUILD=1, TESSERA_BIN, KEEP=1.
+# rotations/s), SKIP_BUILD=1, TESSERA_BIN, KEEP=1, SPLIT=1 (also measure authorize
+# requests alone, codes dropped: where a flow's time goes; not part of the verdict).
 # Exit status: 0 target met, 3 target missed, other: the benchmark broke.
 # Only loopback addresses are used; every process started here is stopped on exit.
 set -euo pipefail
@@ -103,7 +104,7 @@ seed_refresh() {
   (( $(wc -l <"$file") == CONNS )) || { echo "seeded too few refresh tokens" >&2; return 1; }
 }
 
-declare -A RPS P99 BAD
+declare -A RPS P99 BAD AUTHORIZE
 record() { # key line
   local non timeouts
   RPS[$1]+="$(field rps "$2") "
@@ -135,6 +136,15 @@ measure() { # engine round
   line=$(grep '^CODEFLOW ' <<<"$out")
   echo "  code flow $line" >&2
   record "$engine/codeflow" "$line"
+
+  if [[ ${SPLIT:-0} == 1 ]]; then
+    out=$(FLOW_MODE=authorize FLOW_FILE=$WORK/flow-$engine-$round.txt WRK_THREADS=$THREADS \
+          wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency \
+          -s "$BENCH_DIR/flow.lua" "$T_URL")
+    line=$(grep '^CODEFLOW ' <<<"$out")
+    echo "  authorize alone (codes dropped) $line" >&2
+    AUTHORIZE[$engine]+="$(field codes "$line") "
+  fi
 
   out=$(TOKENS_FILE=$WORK/tokens-$engine-$round.txt WRK_THREADS=$THREADS \
         wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency \
@@ -172,6 +182,9 @@ for engine in $ENGINES; do
     printf '%-10s %-9s %10s %10s %9s   %s\n' "$engine" "$load" "$(median "${RPS[$key]}")" \
       "$(median "${P99[$key]}")" "${BAD[$key]}" "${RPS[$key]}"
   done
+done
+for engine in $ENGINES; do
+  [[ -z ${AUTHORIZE[$engine]:-} ]] || echo "$engine: authorize requests alone, codes in ${DURATION}s per round: ${AUTHORIZE[$engine]}"
 done
 echo "(code flow per_s: complete flows, i.e. token answers a second, each after its authorize;"
 echo " its p99 is over every request, authorize and token alike)"
