@@ -109,6 +109,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(admin_consents::list)
     .service(admin_consents::revoke)
     .service(oidc::authorize::authorize)
+    .service(oidc::authorize::authorize_post)
     .service(oidc::authorize::login_page_get)
     .service(oidc::forms::login_post)
     .service(oidc::authorize::consent_page_get)

@@ -19,6 +19,7 @@ mod introspect;
 mod login;
 pub mod oidc;
 mod passwords;
+mod refresh_mac;
 mod refresh_token;
 mod revoke;
 mod rotation;
@@ -38,6 +39,7 @@ pub use error::{LoginFailure, RefreshFailure, SessionError};
 pub use families::Session;
 pub use introspect::{may_introspect, Introspection, IntrospectionRefusal};
 pub use passwords::PasswordHasher;
+pub use refresh_mac::RefreshMac;
 pub use refresh_token::RefreshToken;
 pub use scope::ScopeError;
 pub use throttle::{give_back, settle_failure, Limit, ThrottlePolicy};
@@ -70,6 +72,7 @@ pub struct SessionService {
     clients: client_cache::ClientCache,
     /// Seconds an authority session (the hosted login's sign-in) lasts: `sessions.ttl`.
     authority_ttl: i64,
+    refresh_mac: RefreshMac,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -83,7 +86,12 @@ impl SessionService {
         clock: Arc<dyn Clock>,
         metrics: Metrics,
         settings: &TokenSettings,
+        refresh_mac: RefreshMac,
     ) -> Self {
+        // Exported from the start, at 0, beside the group commit's reasons.
+        metrics
+            .refresh_screened_out
+            .with_label_values(&[families::FORGED]);
         Self {
             store,
             tokens,
@@ -100,6 +108,7 @@ impl SessionService {
             history_since: AtomicU64::new(refresh_token::unix_millis_now()),
             clients: client_cache::ClientCache::default(),
             authority_ttl: 12 * 3600,
+            refresh_mac,
         }
     }
 

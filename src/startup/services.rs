@@ -11,7 +11,7 @@ use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
-use crate::sessions::SessionService;
+use crate::sessions::{RefreshMac, SessionService};
 use crate::state::AppState;
 use crate::storage::{self, Database, SharedStore};
 use crate::tokens::{Expectations, TokenService};
@@ -109,6 +109,7 @@ pub async fn build_state(
         },
         settings.tokens.access_ttl,
     ));
+    let mac_key = keys.refresh_mac_key().await?;
     let sessions = Arc::new(
         SessionService::new(
             store.clone(),
@@ -116,6 +117,7 @@ pub async fn build_state(
             clock.clone(),
             metrics.clone(),
             &settings.tokens,
+            RefreshMac::new(mac_key.key.expose(), mac_key.legacy_until),
         )
         .with_authority_ttl(settings.sessions.ttl),
     );

@@ -17,6 +17,15 @@ pub struct StoredKey {
     pub revoked_at: Option<i64>,
 }
 
+/// The refresh-token MAC key as stored: sealed under the KEK.
+#[derive(Debug, Clone)]
+pub struct SealedMacKey {
+    pub sealed: Vec<u8>,
+    /// Refresh tokens without a MAC (issued before the key existed) are accepted
+    /// until then: no family live at its creation outlives it.
+    pub legacy_until: i64,
+}
+
 /// A key state change that applies only if the key is still in `from`.
 #[derive(Debug, Clone)]
 pub struct KeyTransition {

@@ -127,8 +127,10 @@ fn rewrap_reseals_every_key_under_a_new_kek() {
         "{}",
         String::from_utf8_lossy(&rewrap.stderr)
     );
-    assert!(String::from_utf8_lossy(&rewrap.stdout).contains("re-sealed 2 keys"));
+    assert!(String::from_utf8_lossy(&rewrap.stdout)
+        .contains("re-sealed 2 keys and the refresh-token MAC key"));
 
+    // Start-up unseals the MAC key too: it fails unless that was re-sealed as well.
     let after = keys_list(dir.path(), KEK_B);
     assert!(after.status.success(), "the new KEK opens the keys");
     assert_eq!(after.stdout, before.stdout, "the same keys, unchanged");

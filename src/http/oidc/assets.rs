@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{get, HttpResponse};
 
-const CSS: &str = include_str!("../../../static/tessera.css");
+const CSS: &str = include_str!("../../../templates/oidc/tessera.css");
 
 #[utoipa::path(
     tag = "oidc",

@@ -2,7 +2,7 @@
 //! to, also reachable by GET with the same query: `/oauth/login` and `/oauth/consent`.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use super::flow::{checked, current_sign_in, login_page, proceed};
 use super::page::error_page;
@@ -42,6 +42,28 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     step_from_query(&req, &state, Page::Next).await
 }
 
+/// OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too, the
+/// parameters in a form.
+#[utoipa::path(
+    tag = "oidc",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "The parameters of GET /oauth/authorize"),
+    responses(
+        (status = 200, description = "The sign-in or consent page", content_type = "text/html"),
+        (status = 303, description = "Back to redirect_uri with a code or an error"),
+        (status = 400, description = "An error page, never a redirect", content_type = "text/html"),
+    )
+)]
+#[post("/oauth/authorize")]
+pub async fn authorize_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let params =
+        AuthorizationParams::from_pairs(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    step(&req, &state, params, Page::Next).await
+}
+
 #[utoipa::path(
     tag = "oidc",
     responses(
@@ -76,13 +98,22 @@ enum Page {
 }
 
 async fn step_from_query(req: &HttpRequest, state: &AppState, page: Page) -> HttpResponse {
-    let Some(params) = query_params(req) else {
-        return error_page(
+    match query_params(req) {
+        Some(params) => step(req, state, params, page).await,
+        None => error_page(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "the query does not decode",
-        );
-    };
+        ),
+    }
+}
+
+async fn step(
+    req: &HttpRequest,
+    state: &AppState,
+    params: AuthorizationParams,
+    page: Page,
+) -> HttpResponse {
     let mut request = match checked(state, &params).await {
         Ok(r) => r,
         Err(answer) => return answer,

@@ -111,7 +111,7 @@ impl SessionService {
                 && verifier_matches(verifier, &row.code_challenge)
         };
         let now = self.clock.unix();
-        let refresh = RefreshToken::generate();
+        let refresh = RefreshToken::generate(&self.refresh_mac);
         let family_id = random_id();
         let outcome = self
             .store

@@ -6,8 +6,8 @@ use super::GroupCommit;
 use crate::domain::{ClientId, Email, FamilyId, Jti, Kid, RevocationReason, UnixTime, UserId};
 use crate::storage::{
     AccessTokenState, ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange,
-    KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, StoreError,
-    StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
+    KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, SealedMacKey,
+    StoreError, StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
 };
 
 #[async_trait]
@@ -176,8 +176,20 @@ impl<S: KeyStore + Send + Sync> KeyStore for GroupCommit<S> {
         self.store.change_keys(change).await
     }
 
-    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError> {
-        self.store.reseal_keys(sealed).await
+    async fn reseal_keys(
+        &self,
+        sealed: &[(Kid, Vec<u8>)],
+        mac_key: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.store.reseal_keys(sealed, mac_key).await
+    }
+
+    async fn mac_key(&self) -> Result<Option<SealedMacKey>, StoreError> {
+        self.store.mac_key().await
+    }
+
+    async fn create_mac_key(&self, sealed: &[u8], now: UnixTime) -> Result<(), StoreError> {
+        self.store.create_mac_key(sealed, now).await
     }
 }
 

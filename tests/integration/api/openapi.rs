@@ -32,6 +32,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/users/{id}/consents"),
     ("DELETE", "/admin/users/{id}/consents/{client_id}"),
     ("GET", "/oauth/authorize"),
+    ("POST", "/oauth/authorize"),
     ("GET", "/oauth/login"),
     ("POST", "/oauth/login"),
     ("GET", "/oauth/consent"),

@@ -105,3 +105,33 @@ both_engines! {
         }
     }
 }
+
+both_engines! {
+    async fn of_concurrent_presentations_of_a_code_exactly_one_gets_tokens(app) {
+        let (rp, pkce, code, _) = code_for(&app, json!({}), &[]).await;
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (app, rp, code, verifier) = (app.clone(), rp.clone(), code.clone(), pkce.verifier.clone());
+            tasks.push(tokio::spawn(async move {
+                let res = app.exchange_code(&rp, &code, &verifier).await;
+                let status = res.status();
+                (status, res.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (status, body) = task.await.unwrap();
+            match status {
+                StatusCode::OK => winners.push(body),
+                StatusCode::BAD_REQUEST => assert_eq!(body["error"], "invalid_grant"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(winners.len(), 1);
+        // The others were presentations of a spent code: the winner's family is revoked.
+        let refresh = winners[0]["refresh_token"].as_str().unwrap();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", rp.client_id.as_str())];
+        invalid_grant(app.token(&form, None).await).await;
+    }
+}

@@ -24,6 +24,12 @@ both_engines! {
         let (_, params) = redirect_params(&res);
         assert!(params.contains_key("code"), "{params:?}");
         assert_eq!(params["state"], "st-123");
+        // The same request as a form post (OpenID Connect Core §3.1.2.1).
+        let url = reqwest::Url::parse(&app.authorize_url(&rp, &pkce, &[("prompt", "none")])).unwrap();
+        let form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let res = b.post(app.url(paths::AUTHORIZE)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(redirect_params(&res).1.contains_key("code"));
     }
 }
 
