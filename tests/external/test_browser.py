@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -124,7 +124,8 @@ def example_app(tessera_short, tmp_path):
     for name, args in (
         ("api", ["api.py", "--issuer", tessera_short.url, "--allow-origin", spa_origin,
                  "--listen", urlsplit(api_origin).netloc]),
-        ("spa", ["serve.py", "--issuer", tessera_short.url, "--client-id", client["client_id"],
+        # `=`: a client id may begin with "-", which argparse would take for an option.
+        ("spa", ["serve.py", "--issuer", tessera_short.url, f"--client-id={client['client_id']}",
                  "--api-url", api_origin, "--listen", urlsplit(spa_origin).netloc]),
     ):
         log = open(tmp_path / f"{name}.log", "w")
@@ -196,6 +197,22 @@ def test_error_page_for_an_unknown_client(tessera_short, browser, shots):
     # Shown by tessera, never redirected to the unregistered URI.
     assert browser.current_url.startswith(tessera_short.url + "/")
     browser.save_screenshot(str(shots / "error-unknown-client.png"))
+
+
+def test_error_page_for_a_redirect_uri_one_slash_off(tessera_short, browser, shots, example_app):
+    client = example_app["client"]
+    registered = client["redirect_uris"][0]
+    url = (
+        f"{tessera_short.url}/oauth/authorize?response_type=code&client_id={client['client_id']}"
+        f"&redirect_uri={quote(registered + '/', safe='')}&scope=openid&state=s"
+        "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+    )
+    browser.get(url)
+    error = wait_for(browser, visible("error"), "the error page")
+    assert error.text.strip()
+    # Shown by tessera: the app's origin (or anything else) is never reached.
+    assert browser.current_url.startswith(tessera_short.url + "/")
+    browser.save_screenshot(str(shots / "error-redirect-uri.png"))
 
 
 def test_wrong_password_is_announced(tessera_short, browser, shots, example_app):
