@@ -30,7 +30,7 @@ from oidc_agent import new_client, new_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-ACCESS_TTL_SECS = 5
+ACCESS_TTL_SECS = 10  # long enough that the first call, right after sign-in, never meets expiry
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPA_DIR = ROOT / "examples" / "spa"
 WAIT = 20  # seconds any one page or element may take
