@@ -141,9 +141,14 @@ def test_code_flow_with_pkce_nonce_id_token_and_userinfo(tessera, setup):
     for name in ("auth_time", "at_hash", "sid", "iat", "exp"):
         assert name in claims, name
 
-    # A nonce that is not this sign-in's is refused by the same validation.
+    # A nonce that is not this sign-in's is refused by the same validation,
     with pytest.raises(Exception, match="nonce"):
         rp.parse_id_token(token, nonce="someone-elses-nonce")
+    # and so is an id_token whose signature does not match its content.
+    header, payload, signature = token["id_token"].split(".")
+    forged = dict(token, id_token=f"{header}.{payload}.{signature[:-4]}AAAA")
+    with pytest.raises(Exception, match="(?i)signature"):
+        rp.parse_id_token(forged, nonce=auth["nonce"])
 
     info = rp.userinfo(token=token)
     assert info["sub"] == user["id"]
