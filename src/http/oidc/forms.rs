@@ -9,7 +9,9 @@ use super::cookies::{form_token_matches, session};
 use super::flow::{checked, current_sign_in, failure_page, login_page, proceed, redirect_error};
 use super::page::error_page;
 use crate::http::auth::client_address;
-use crate::sessions::oidc::{AuthorizationParams, AuthzError, JustDone, RedirectedError};
+use crate::sessions::oidc::{
+    AuthorizationParams, AuthorizationRequest, AuthzError, JustDone, RedirectedError,
+};
 use crate::sessions::LoginFailure;
 use crate::state::AppState;
 
@@ -43,6 +45,20 @@ fn forged() -> HttpResponse {
     )
 }
 
+/// The form, if its CSRF token is the browser's and the request it carries is good.
+async fn accepted(
+    req: &HttpRequest,
+    state: &AppState,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<(Posted, AuthorizationRequest), HttpResponse> {
+    let posted = Posted::new(form);
+    if !form_token_matches(req, posted.field("csrf_token")) {
+        return Err(forged());
+    }
+    let request = checked(state, &posted.params).await?;
+    Ok((posted, request))
+}
+
 #[utoipa::path(
     tag = "oidc",
     request_body(content_type = "application/x-www-form-urlencoded", description = "email, password, csrf_token and the authorization request's parameters"),
@@ -60,12 +76,8 @@ pub async fn login_post(
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let posted = Posted::new(form);
-    if !form_token_matches(&req, posted.field("csrf_token")) {
-        return forged();
-    }
-    let request = match checked(&state, &posted.params).await {
-        Ok(r) => r,
+    let (posted, request) = match accepted(&req, &state, form).await {
+        Ok(both) => both,
         Err(answer) => return answer,
     };
     let email = posted.field("email").unwrap_or("");
@@ -135,12 +147,8 @@ pub async fn consent_post(
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let posted = Posted::new(form);
-    if !form_token_matches(&req, posted.field("csrf_token")) {
-        return forged();
-    }
-    let request = match checked(&state, &posted.params).await {
-        Ok(r) => r,
+    let (posted, request) = match accepted(&req, &state, form).await {
+        Ok(both) => both,
         Err(answer) => return answer,
     };
     let sign_in = match current_sign_in(&state, &req).await {

@@ -47,6 +47,15 @@ both_engines! {
         let res = app.client.post(app.url(paths::USERINFO)).bearer_auth(access).send().await.unwrap();
         assert_eq!(ok_json(res).await["sub"], claims["sub"]);
 
+        // Counted under its own grant.
+        let metrics = app.metrics_scrape().await;
+        assert!(
+            metrics.lines().any(|l| l.starts_with("tessera_tokens_issued_total")
+                && l.contains("grant=\"authorization_code\"")
+                && l.ends_with(" 1")),
+            "{metrics}"
+        );
+
         // The refresh token rotates like any family's.
         let refresh = body["refresh_token"].as_str().unwrap();
         let form = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", rp.client_id.as_str())];

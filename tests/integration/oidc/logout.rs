@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{assert_error_page, code_for, ok_json};
+use super::{assert_error_page, code_for, ok_json, EMAIL, PASSWORD};
 use crate::both_engines;
 use crate::common::oidc::{redirect_params, Pkce, LOGOUT_URI};
 use crate::common::*;
@@ -84,5 +84,32 @@ both_engines! {
         assert_error_page(res, StatusCode::BAD_REQUEST).await;
         // None of that signed anyone out.
         assert_eq!(app.get_with_token(paths::USERINFO, access).await.status(), StatusCode::OK);
+    }
+}
+
+both_engines! {
+    async fn a_code_of_an_ended_session_and_sessions_after_revoke_all_are_dead(app) {
+        let (rp, pkce, code, b) = code_for(&app, json!({}), &[]).await;
+        // Signed out between the redirect and the exchange: the code starts nothing.
+        let res = b.get(app.url(paths::OAUTH_LOGOUT)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let res = app.exchange_code(&rp, &code, &pkce.verifier).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+        // An admin's revoke-sessions ends authority sessions too.
+        let params = app.code_flow(&b, &app.authorize_url(&rp, &pkce, &[]), EMAIL, PASSWORD).await;
+        assert!(params.contains_key("code"));
+        let user = app.introspect_as_admin(
+            ok_json(app.exchange_code(&rp, &params["code"], &pkce.verifier).await).await["access_token"].as_str().unwrap(),
+        )
+        .await["sub"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.clock.advance(1);
+        let admin = app.admin_token().await;
+        assert_eq!(app.admin_revoke_sessions(&user, &admin).await.status(), StatusCode::OK);
+        let res = b.get(app.authorize_url(&rp, &Pkce::new(), &[("prompt", "none")])).send().await.unwrap();
+        assert_eq!(redirect_params(&res).1["error"], "login_required");
     }
 }

@@ -114,3 +114,45 @@ both_engines! {
         assert_eq!(redirect_params(&res).0, REDIRECT_URI);
     }
 }
+
+both_engines! {
+    async fn oversized_and_malformed_parameters_are_refused_cleanly(app) {
+        let rp = app.register_rp(json!({})).await;
+        let pkce = Pkce::new();
+        let long = "s".repeat(2000);
+        for (extra, echoed) in [
+            (vec![("state", long.as_str())], false),
+            (vec![("nonce", long.as_str())], true),
+            (vec![("max_age", "99999999999999999999")], true),
+            (vec![("scope", "openid\u{7f}")], true),
+            (vec![("prompt", "select_account")], true),
+        ] {
+            let res = app.client.get(app.authorize_url(&rp, &pkce, &extra)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{:?}", extra[0].0);
+            let (base, params) = redirect_params(&res);
+            assert_eq!(base, REDIRECT_URI);
+            assert!(params["error"] == "invalid_request" || params["error"] == "invalid_scope", "{params:?}");
+            // A state too long to echo is not echoed.
+            assert_eq!(params.contains_key("state"), echoed, "{:?}", extra[0].0);
+        }
+        // Token endpoint: hostile codes and verifiers are one invalid_grant, never a 500.
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", "\u{0}\u{1}'; DROP TABLE authorization_codes; --"),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &"~".repeat(128)),
+            ("client_id", rp.client_id.as_str()),
+        ];
+        let res = app.token(&form, None).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // An unknown public client id is invalid_client.
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &"a".repeat(43)),
+            ("client_id", "nobody"),
+        ];
+        assert_eq!(app.token(&form, None).await.status(), StatusCode::UNAUTHORIZED);
+    }
+}
