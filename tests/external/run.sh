@@ -29,6 +29,17 @@ if [ ! -x "$venv/bin/pytest" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]
   echo "$wanted" >"$stamp"
 fi
 
+# test_browser.py: Debian's chromium and chromedriver, the only browser these tests use
+# (Selenium is given /usr/bin/chromedriver and never downloads one). Not installable:
+# fail here, as the test itself fails without them.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "== external: installing chromium and chromium-driver"
+  { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; } \
+    || { echo "cannot install chromium and chromium-driver (apt-get)" >&2; exit 1; }
+fi
+export SE_OFFLINE=true # Selenium Manager must never fetch a browser or driver
+
 echo "== external: building the debug binary"
 cargo build --quiet --bin tessera
 export TESSERA_BIN="$PWD/target/debug/tessera"
