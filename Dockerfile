@@ -24,6 +24,8 @@ WORKDIR /src
 # missing (cargo build does not compile it).
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# The hosted login pages (askama reads them at compile time) and their stylesheet.
+COPY templates ./templates
 COPY migrations ./migrations
 COPY benches ./benches
 

@@ -192,7 +192,7 @@ async fn keys_command(command: KeysCommand, settings: Settings) -> Result<(), St
                 .map_err(|m| StartupError::Other(format!("{}: {m}", new_kek_file.display())))?;
             let n = keys.rewrap(&new).await.map_err(fail)?;
             println!(
-                "re-sealed {n} keys; now point keys.kek_file at {}",
+                "re-sealed {n} keys and the refresh-token MAC key; now point keys.kek_file at {}",
                 new_kek_file.display()
             );
             return Ok(());

@@ -19,7 +19,7 @@ pub struct Metrics {
     pub refresh_group_commit_size: Histogram,
     /// Beyond the contract: writer transactions begun by refresh rotations.
     pub refresh_writer_transactions: IntCounter,
-    /// Beyond the contract: refresh tokens refused by one read, without the writer.
+    /// Beyond the contract: refresh tokens refused without the writer.
     pub refresh_screened_out: IntCounterVec,
     pub families_revoked: IntCounterVec,
     pub key_rotations: IntCounterVec,
@@ -118,7 +118,7 @@ impl Metrics {
             refresh_screened_out: counter_vec(
                 &registry,
                 "tessera_refresh_screened_out_total",
-                "Refresh tokens refused by one read, before the writer: unknown, or expired or of a dead family",
+                "Refresh tokens refused before the writer: forged (not issued here, no read), unknown, or expired or of a dead family (one read)",
                 &["reason"],
             ),
             refresh_reuse_detected: counter(

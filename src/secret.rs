@@ -1,5 +1,6 @@
 //! A wrapper for values that must never reach a log line or a `Debug` dump, and must
-//! not outlive their use in memory.
+//! not outlive their use in memory; and comparing secrets without leaking, through
+//! timing, how much of a guess was right.
 
 use std::fmt;
 
@@ -43,6 +44,11 @@ impl<T: Zeroize> Drop for Secret<T> {
 }
 
 impl<T: Zeroize> ZeroizeOnDrop for Secret<T> {}
+
+/// Whether two byte strings are equal, in a time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 #[cfg(test)]
 mod tests {
@@ -92,5 +98,12 @@ mod tests {
         zeroize_on_drop::<Secret<Vec<u8>>>();
         zeroize_on_drop::<Secret<[u8; 32]>>();
         zeroize_on_drop::<Secret<String>>();
+    }
+
+    #[test]
+    fn constant_time_eq_matches_only_equal_bytes() {
+        assert!(super::constant_time_eq(b"abc", b"abc"));
+        assert!(!super::constant_time_eq(b"abc", b"abd"));
+        assert!(!super::constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -72,6 +72,7 @@ impl Application {
                     .app_data(data.clone())
                     .wrap(crate::http::head::AsGet)
                     .wrap(crate::http::json_errors())
+                    .wrap(crate::http::cors::OpenEndpoints)
                     // Outside json_errors, so the bodies it rewrites are covered too.
                     .wrap(crate::http::no_store::ByDefault)
                     .wrap(RecordMetrics::new(data.metrics.clone()))

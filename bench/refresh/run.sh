@@ -14,9 +14,13 @@
 # PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), SKIP_BUILD=1,
 # KEEP=1 (keep the work dir with logs), TESSERA_BIN (default target/release/tessera),
 # LARGE (0; e.g. 1000000: also measure tessera on a database seeded with that many
-# live families, each with an unspent token, before it starts).
+# live families, each with an unspent token, before it starts), BEFORE_BIN (unset; another
+# tessera binary, e.g. the build before a change, measured in the same rounds, interleaved,
+# as "tessera-before"), ONLY_TESSERA=1 (measure tessera, and BEFORE_BIN, without the bare
+# loop and node references: no bare build, no npm install).
 # Targets: tessera/bare >= 0.70 per engine, tessera/node >= 5.0 (SQLite),
-# tessera on LARGE families >= 0.90 of tessera on a small database.
+# tessera on LARGE families >= 0.90 of tessera on a small database, tessera >= 0.95 of
+# BEFORE_BIN (a change costs at most 5 %).
 # Exit status: 0 all targets met, 3 a target failed, other: the benchmark broke.
 # Only loopback addresses are used; every process started here is stopped on exit.
 set -euo pipefail
@@ -112,14 +116,15 @@ if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   log "building tessera (release; may wait for another cargo's lock)"
   (cd "$ROOT" && cargo build --release --bin tessera) >"$WORK/build-tessera.log" 2>&1 \
     || { tail -30 "$WORK/build-tessera.log" >&2; exit 2; }
-  log "building the bare sqlx loop"
-  CARGO_TARGET_DIR=$BARE_TARGET_DIR cargo build --release \
+  [[ ${ONLY_TESSERA:-0} == 1 ]] || log "building the bare sqlx loop"
+  [[ ${ONLY_TESSERA:-0} == 1 ]] || CARGO_TARGET_DIR=$BARE_TARGET_DIR cargo build --release \
     --manifest-path "$BENCH_DIR/bare/Cargo.toml" >"$WORK/build-bare.log" 2>&1 \
     || { tail -30 "$WORK/build-bare.log" >&2; exit 2; }
 fi
 [[ -x $TESSERA_BIN ]] || { echo "no binary at $TESSERA_BIN" >&2; exit 2; }
-[[ -x $BARE_BIN ]] || { echo "no binary at $BARE_BIN" >&2; exit 2; }
-if [[ " $ENGINES " == *" sqlite "* && ! -d $BENCH_DIR/node/node_modules/better-sqlite3 ]]; then
+[[ ${ONLY_TESSERA:-0} == 1 || -x $BARE_BIN ]] || { echo "no binary at $BARE_BIN" >&2; exit 2; }
+[[ -z ${BEFORE_BIN:-} || -x $BEFORE_BIN ]] || { echo "no binary at $BEFORE_BIN" >&2; exit 2; }
+if [[ ${ONLY_TESSERA:-0} != 1 && " $ENGINES " == *" sqlite "* && ! -d $BENCH_DIR/node/node_modules/better-sqlite3 ]]; then
   log "npm install (node reference)"
   (cd "$BENCH_DIR/node" && npm install --no-audit --no-fund) >"$WORK/npm.log" 2>&1 \
     || { tail -30 "$WORK/npm.log" >&2; exit 2; }
@@ -246,7 +251,7 @@ SQL
 measure_tessera() { # engine round [large]
   local engine=$1 round=$2 large=${3:-} db_url line before after reuse s
   if [[ $engine == sqlite ]]; then db_url=sqlite://$WORK/tessera-$round$large.db; else fresh_pg; db_url=$PG_BENCH_URL; fi
-  if [[ -n $large ]]; then
+  if [[ $large == -large ]]; then
     log "  seeding $LARGE families"
     seed_families "$engine" "$db_url"
   fi
@@ -291,10 +296,11 @@ run_engine() {
   local engine=$1 round
   for round in $(seq "$ROUNDS"); do
     log "$engine round $round/$ROUNDS: bare ($CONNS tasks, pool $POOL), tessera$([[ $engine == sqlite ]] && echo " and node") (wrk -t$THREADS -c$CONNS), ${DURATION}s each"
-    measure_bare "$engine" "$round"
+    [[ ${ONLY_TESSERA:-0} == 1 ]] || measure_bare "$engine" "$round"
+    [[ -z ${BEFORE_BIN:-} ]] || TESSERA_BIN=$BEFORE_BIN measure_tessera "$engine" "$round" -before
     measure_tessera "$engine" "$round"
     (( LARGE == 0 )) || measure_tessera "$engine" "$round" -large
-    [[ $engine != sqlite ]] || measure_node "$round"
+    [[ ${ONLY_TESSERA:-0} == 1 || $engine != sqlite ]] || measure_node "$round"
   done
   if [[ $engine == postgres ]]; then
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
@@ -320,7 +326,7 @@ echo "Refresh rotations: median of $ROUNDS round(s) of ${DURATION}s, $CONNS conn
 printf '%-10s %-14s %12s %10s %8s   %s\n' engine impl rotations/s p99_ms non200 "rotations/s per round"
 declare -A MED
 for engine in $ENGINES; do
-  for impl in bare tessera tessera-large node; do
+  for impl in bare tessera-before tessera tessera-large node; do
     key=$engine/$impl
     [[ -n ${RPS[$key]:-} ]] || continue
     MED[$key]=$(median "${RPS[$key]}")
@@ -329,9 +335,16 @@ for engine in $ENGINES; do
 done
 echo
 for engine in $ENGINES; do
-  r=$(ratio "${MED[$engine/tessera]}" "${MED[$engine/bare]}")
-  verdict "$r" "$BARE_RATIO_TARGET"
-  echo "$engine: tessera/bare = $r (target >= $BARE_RATIO_TARGET) $V"
+  if [[ -n ${MED[$engine/bare]:-} ]]; then
+    r=$(ratio "${MED[$engine/tessera]}" "${MED[$engine/bare]}")
+    verdict "$r" "$BARE_RATIO_TARGET"
+    echo "$engine: tessera/bare = $r (target >= $BARE_RATIO_TARGET) $V"
+  fi
+  if [[ -n ${MED[$engine/tessera-before]:-} ]]; then
+    r=$(ratio "${MED[$engine/tessera]}" "${MED[$engine/tessera-before]}")
+    verdict "$r" 0.95
+    echo "$engine: tessera/tessera-before = $r (target >= 0.95) $V"
+  fi
   if [[ -n ${MED[$engine/node]:-} ]]; then
     r=$(ratio "${MED[$engine/tessera]}" "${MED[$engine/node]}")
     verdict "$r" "$NODE_RATIO_TARGET"

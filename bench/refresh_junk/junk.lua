@@ -2,8 +2,11 @@
 --
 --   JUNK_RATE=10000 WRK_THREADS=2 wrk -t2 -c128 -d12s -s junk.lua http://127.0.0.1:8080
 --
--- Each request presents a fresh random token of the 51-character form (38 bytes in
--- unpadded base64url, so the server parses it and looks it up). Requests alternate
+-- Each request presents a fresh random token of the shape tessera issues: 72
+-- characters (54 bytes in unpadded base64url: time, random bytes, MAC), with a MAC
+-- that is random, as an attacker's must be. JUNK_CHARS=51 sends the shape issued
+-- before the MAC instead (38 bytes), which a server looks up only while tokens of that
+-- shape can still be live on its database (never, on a new one). Requests alternate
 -- between POST /oauth/token (grant_type=refresh_token) and POST /auth/refresh with a
 -- CSRF cookie and header the sender chose himself, as an attacker can.
 --
@@ -88,18 +91,23 @@ function delay()
 end
 
 local ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local CHARS = tonumber(os.getenv("JUNK_CHARS") or "72")
+assert(CHARS == 72 or CHARS == 51, "JUNK_CHARS is 72 or 51")
 -- 51 characters carry 306 bits, of which 304 are the 38 bytes: the last character's
--- two low bits must be zero, or the server's strict decoder refuses the shape.
+-- two low bits must be zero, or the server's strict decoder refuses the shape. 72
+-- characters are exactly 54 bytes.
 local LAST = "AEIMQUYcgkosw048"
 
 local function token()
    local out = {}
-   for i = 1, 50 do
+   for i = 1, CHARS do
       local k = math.random(64)
       out[i] = ALPHABET:sub(k, k)
    end
-   local k = math.random(16)
-   out[51] = LAST:sub(k, k)
+   if CHARS == 51 then
+      local k = math.random(16)
+      out[51] = LAST:sub(k, k)
+   end
    return table.concat(out)
 end
 

@@ -9,10 +9,11 @@
 # Each round, on a fresh database and one server: CONNS password logins seed one token
 # chain per wrk connection; "clean": wrk with bench/refresh/rotate.lua for DURATION s;
 # again CONNS logins; "junk": the same wrk while a second wrk (junk.lua, JUNK_CONNS
-# connections) presents fresh random 51-character tokens, half on /oauth/token, half on
+# connections) presents fresh random well-formed tokens (72 characters with a random MAC;
+# JUNK_CHARS=51 for the shape from before the MAC), half on /oauth/token, half on
 # /auth/refresh with its own CSRF cookie, at JUNK_RATIO times this round's clean rate.
 # The junk rate actually delivered is taken from the server's
-# tessera_refresh_screened_out_total{reason="unknown"} over the measured window (from
+# tessera_refresh_screened_out_total{reason="unknown"} plus {reason="forged"} over the measured window (from
 # junk wrk's own count for a binary without that metric, so that the script also
 # measures a build from before the screening).
 #
@@ -169,11 +170,11 @@ measure() { # engine round
   jpid=$!
   PIDS+=("$jpid")
   sleep 1
-  unknown0=$(metric 'tessera_refresh_screened_out_total{reason="unknown"}')
+  unknown0=$(( $(metric 'tessera_refresh_screened_out_total{reason="unknown"}') + $(metric 'tessera_refresh_screened_out_total{reason="forged"}') ))
   tx0=$(metric tessera_refresh_writer_transactions_total)
   rot0=$(metric tessera_refresh_rotations_total)
   line=$(rotate "$WORK/tokens-$tag-junk.txt" "$tag-junk")
-  unknown1=$(metric 'tessera_refresh_screened_out_total{reason="unknown"}')
+  unknown1=$(( $(metric 'tessera_refresh_screened_out_total{reason="unknown"}') + $(metric 'tessera_refresh_screened_out_total{reason="forged"}') ))
   tx1=$(metric tessera_refresh_writer_transactions_total)
   rot1=$(metric tessera_refresh_rotations_total)
   wait "$jpid" || { cat "$WORK/$tag-junk.txt" >&2; echo "junk wrk failed" >&2; return 2; }

@@ -29,6 +29,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub tokens: TokenSettings,
     pub cookies: CookieSettings,
+    pub sessions: SessionSettings,
     pub status_list: StatusListSettings,
     pub log: LogSettings,
     pub bootstrap: Option<BootstrapAdmin>,
@@ -101,6 +102,13 @@ pub struct StatusListSettings {
 #[derive(Debug, Clone)]
 pub struct CookieSettings {
     pub secure: bool,
+}
+
+/// The authority session (cookie `tessera_session`) the hosted login page starts.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// How long a sign-in lasts before the user is asked for the password again.
+    pub ttl: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

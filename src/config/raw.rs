@@ -13,6 +13,7 @@ pub struct RawSettings {
     pub keys: RawKeys,
     pub tokens: RawTokens,
     pub cookies: RawCookies,
+    pub sessions: RawSessions,
     pub status_list: RawStatusList,
     pub log: RawLog,
     #[serde(default)]
@@ -76,6 +77,12 @@ pub struct RawCookies {
     pub secure: String,
 }
 
+/// The authority session of the hosted login page.
+#[derive(Debug, Deserialize)]
+pub struct RawSessions {
+    pub ttl: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RawLog {
     pub format: String,
@@ -111,6 +118,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("tokens.family_history", "1000"),
     ("status_list.ttl", "10s"),
     ("cookies.secure", "true"),
+    ("sessions.ttl", "12h"),
     ("log.format", "pretty"),
     ("log.filter", "info"),
 ];

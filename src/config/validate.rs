@@ -17,6 +17,7 @@ const MAX_STATUS_LIST_TTL: Duration = Duration::from_secs(300);
 const MAX_REFRESH_TTL: Duration = Duration::from_secs(30 * 86_400);
 const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
 const MAX_FAMILY_HISTORY: u32 = 1_000_000;
+const MAX_SESSION_TTL: Duration = Duration::from_secs(30 * 86_400);
 
 pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     let issuer = issuer(&raw.issuer)?;
@@ -56,6 +57,9 @@ pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
         cookies: CookieSettings {
             secure: boolean("cookies.secure", &raw.cookies.secure)?,
         },
+        sessions: SessionSettings {
+            ttl: session_ttl(&raw.sessions.ttl)?,
+        },
         log: LogSettings {
             format: match raw.log.format.trim().to_ascii_lowercase().as_str() {
                 "pretty" => LogFormat::Pretty,
@@ -71,6 +75,16 @@ pub(super) fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
         },
         bootstrap: bootstrap(raw.bootstrap)?,
     })
+}
+
+/// `sessions.ttl`: at least a minute (a sign-in must outlive its own redirect), at
+/// most 30 days.
+fn session_ttl(text: &str) -> Result<Duration, ConfigError> {
+    let ttl = bounded_duration("sessions.ttl", text, MAX_SESSION_TTL)?;
+    if ttl < Duration::from_secs(60) {
+        return Err(ConfigError::new("sessions.ttl", "must be at least 1m"));
+    }
+    Ok(ttl)
 }
 
 fn issuer(text: &str) -> Result<String, ConfigError> {

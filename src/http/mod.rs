@@ -7,6 +7,7 @@
 //! (its error, to map it), `metrics`, `config`, `domain`, `clock`.
 
 mod admin_clients;
+mod admin_consents;
 pub mod admin_guard;
 mod admin_keys;
 mod admin_users;
@@ -15,6 +16,7 @@ pub mod client_address;
 mod client_auth;
 pub mod conn_deadline;
 mod cookies;
+pub mod cors;
 pub mod error;
 mod error_code;
 mod error_mapping;
@@ -25,6 +27,7 @@ pub mod metrics_endpoint;
 pub mod no_store;
 mod not_routed;
 mod oauth;
+mod oidc;
 pub mod openapi;
 pub mod request_id;
 pub mod request_metrics;
@@ -106,19 +109,32 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     .service(admin_clients::list_clients)
     .service(admin_clients::get_client)
     .service(admin_clients::remove_client)
+    .service(admin_consents::list)
+    .service(admin_consents::revoke)
+    .service(oidc::authorize::authorize)
+    .service(oidc::authorize::authorize_post)
+    .service(oidc::authorize::login_page_get)
+    .service(oidc::forms::login_post)
+    .service(oidc::authorize::consent_page_get)
+    .service(oidc::forms::consent_post)
+    .service(oidc::userinfo::userinfo_get)
+    .service(oidc::userinfo::userinfo_post)
+    .service(oidc::logout::logout)
+    .service(oidc::assets::stylesheet)
     .default_service(web::to(not_routed::answer));
 }
 
 /// Rewrites any error response the framework produced (405, 413, ...) into the
-/// contract's JSON error body. Responses that already are JSON pass untouched.
+/// contract's JSON error body. Responses that already are JSON pass untouched, and so
+/// do the hosted flow's HTML error pages (`oidc`), which a browser shows.
 pub fn json_errors<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_json = res
+        let answered = res
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if is_json {
+            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+        if answered {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();

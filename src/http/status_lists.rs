@@ -28,16 +28,21 @@ use crate::status::TYP;
     )
 )]
 #[get("/statuslists/{id}")]
-pub async fn status_list(
-    req: HttpRequest,
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let list = state
-        .status
-        .find(&id)
-        .await
-        .ok_or_else(|| ApiError::not_found("no status list has that id"))?;
+pub async fn status_list(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    // Read from the request rather than taken by extractors, as the JWKS is: verifiers
+    // fetch lists as often as keys, and each extractor is a future of its own.
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("startup registers the AppState");
+    let id = req.match_info().get("id").unwrap_or_default();
+    let list = match state.status.list(id) {
+        Some(list) => list,
+        None => state
+            .status
+            .find(id)
+            .await
+            .ok_or_else(|| ApiError::not_found("no status list has that id"))?,
+    };
     // RFC 9110 §13.1.2: If-None-Match compares weakly.
     let matched = match <IfNoneMatch as Header>::parse(&req) {
         Ok(IfNoneMatch::Any) => req.headers().contains_key(header::IF_NONE_MATCH),

@@ -55,13 +55,25 @@ pub async fn jwks(req: HttpRequest) -> HttpResponse {
 pub struct Metadata {
     issuer: String,
     jwks_uri: String,
+    authorization_endpoint: String,
     token_endpoint: String,
+    userinfo_endpoint: String,
+    end_session_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
     /// draft-ietf-oauth-status-list §9: where the URIs of every status list are listed.
     status_list_aggregation_endpoint: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: Vec<&'static str>,
+    response_modes_supported: Vec<&'static str>,
+    subject_types_supported: Vec<&'static str>,
+    code_challenge_methods_supported: Vec<&'static str>,
+    /// `openid` and `email`; a client is granted only the scopes registered for it.
+    scopes_supported: Vec<&'static str>,
+    claims_supported: Vec<&'static str>,
+    prompt_values_supported: Vec<&'static str>,
+    /// RFC 9207: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: bool,
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -72,19 +84,54 @@ pub struct Metadata {
 
 const CLIENT_AUTH: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
+/// What an ID token or userinfo answer may say (OpenID Connect Core §2, §5.1).
+const CLAIMS: [&str; 11] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "sid",
+    "email",
+    "email_verified",
+];
+
 fn metadata(state: &AppState) -> HttpResponse {
     let issuer = state.settings.issuer.trim_end_matches('/');
     let algs = state.keys.ring().published_algorithms();
     let doc = Metadata {
         issuer: state.settings.issuer.clone(),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
+        userinfo_endpoint: format!("{issuer}/oauth/userinfo"),
+        end_session_endpoint: format!("{issuer}/oauth/logout"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
         status_list_aggregation_endpoint: format!("{issuer}/statuslists"),
-        grant_types_supported: vec!["password", "refresh_token", "client_credentials"],
-        response_types_supported: vec![],
-        token_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
+        grant_types_supported: vec![
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "password",
+        ],
+        response_types_supported: vec!["code"],
+        response_modes_supported: vec!["query"],
+        subject_types_supported: vec!["public"],
+        code_challenge_methods_supported: vec!["S256"],
+        scopes_supported: vec!["openid", "email"],
+        claims_supported: CLAIMS.to_vec(),
+        prompt_values_supported: vec!["none", "login", "consent"],
+        authorization_response_iss_parameter_supported: true,
+        // "none": a public client names itself with client_id and proves nothing else.
+        token_endpoint_auth_methods_supported: vec![
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
         revocation_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
         introspection_endpoint_auth_methods_supported: CLIENT_AUTH.to_vec(),
         id_token_signing_alg_values_supported: algs.clone(),

@@ -8,10 +8,12 @@
 mod jws_header;
 mod keyring;
 pub mod lifecycle;
+mod mac_key;
 mod material;
 pub mod service;
 
 pub use jws_header::encode_header;
 pub use keyring::{Jwks, KeyRing, SigningKey};
+pub use mac_key::{unseal_mac_key, MacKey};
 pub use material::{generate, GeneratedKey, KeyMaterialError, Signer, Verifier};
 pub use service::{KeyError, KeyService};

@@ -48,12 +48,12 @@ impl From<Refusal> for KeyError {
 }
 
 pub struct KeyService {
-    store: SharedStore,
-    kek: Kek,
+    pub(super) store: SharedStore,
+    pub(super) kek: Kek,
     policy: Policy,
     algorithm: Algorithm,
     rsa_bits: u32,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     metrics: Metrics,
     ring: ArcSwap<KeyRing>,
 }
@@ -243,7 +243,8 @@ impl KeyService {
         })
     }
 
-    /// Re-seals every stored private key under `new`. Run with the old KEK loaded.
+    /// Re-seals every stored private key and the refresh-token MAC key under `new`,
+    /// all in one transaction; returns how many private keys. Run with the old KEK loaded.
     pub async fn rewrap(&self, new: &Kek) -> Result<usize, KeyError> {
         let keys = self.store.signing_keys().await?;
         let mut resealed = Vec::new();
@@ -256,7 +257,13 @@ impl KeyService {
                 ));
             }
         }
-        self.store.reseal_keys(&resealed).await?;
+        let mac_key = match self.store.mac_key().await? {
+            Some(stored) => Some(super::mac_key::reseal(&self.kek, new, &stored.sealed)?),
+            None => None,
+        };
+        self.store
+            .reseal_keys(&resealed, mac_key.as_deref())
+            .await?;
         Ok(resealed.len())
     }
 }

@@ -13,6 +13,7 @@ use super::client_registration::{check_registration, ClientRegistration};
 use super::SessionError;
 use super::SessionService;
 use crate::domain::{ClientId, ClientType, Grant, RevocationReason};
+use crate::secret::constant_time_eq;
 use crate::storage::ClientRow;
 use crate::tokens::random_id;
 
@@ -51,11 +52,6 @@ fn secret_hash(secret: &str) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, secret.as_bytes())
         .as_ref()
         .to_vec()
-}
-
-/// Equal-length byte strings compared without an early exit.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl SessionService {
@@ -167,17 +163,5 @@ impl SessionService {
         let row = Arc::new(row);
         self.clients.insert(row.clone(), now);
         Ok(Some(row))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn constant_time_eq_matches_only_equal_bytes() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

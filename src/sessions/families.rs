@@ -10,6 +10,10 @@ use crate::domain::{ClientId, FamilyId, Jti, UnixTime};
 use crate::storage::{NewFamily, RotateOutcome, Rotation, UserRow};
 use crate::tokens::{random_id, Grant, IssuedToken, Subject};
 
+/// The `reason` of `tessera_refresh_screened_out_total` for a presented refresh token
+/// this authority did not issue (a wrong shape or MAC), refused without a read.
+pub(super) const FORGED: &str = "forged";
+
 /// A live session as a client receives it.
 pub struct Session {
     pub access: IssuedToken,
@@ -29,7 +33,7 @@ impl SessionService {
         scope: &str,
     ) -> Result<Session, SessionError> {
         let now = self.clock.unix();
-        let refresh = RefreshToken::generate();
+        let refresh = RefreshToken::generate(&self.refresh_mac);
         let reserved = self.tokens.reserve().await?;
         let family = NewFamily {
             id: random_id(),
@@ -72,7 +76,9 @@ impl SessionService {
         client: Option<&str>,
         scope: Option<&str>,
     ) -> Result<Session, RefreshFailure> {
-        let presented = RefreshToken::parse(presented).ok_or(RefreshFailure::InvalidGrant)?;
+        let presented = self
+            .parse_refresh_token(presented)
+            .ok_or(RefreshFailure::InvalidGrant)?;
         if scope.is_some() {
             // A family's scope never changes, so reading it before the rotation is
             // not a race; only requests that narrow pay for this read, and a token it
@@ -84,7 +90,7 @@ impl SessionService {
                 .ok_or(RefreshFailure::InvalidGrant)?;
             narrow(&family.scope, scope).map_err(RefreshFailure::InvalidScope)?;
         }
-        let child = RefreshToken::generate();
+        let child = RefreshToken::generate(&self.refresh_mac);
         // The child's access token's slot goes on the child's row, in the rotation's
         // own write: no row per access token.
         let reserved = self.tokens.reserve().await?;
@@ -141,13 +147,28 @@ impl SessionService {
         })
     }
 
+    /// A refresh token this authority issued, or `None` (counted as `forged`), without
+    /// a database read.
+    fn parse_refresh_token(&self, presented: &str) -> Option<RefreshToken> {
+        let token = RefreshToken::parse(presented, &self.refresh_mac, self.clock.unix_time());
+        if token.is_none() {
+            self.metrics
+                .refresh_screened_out
+                .with_label_values(&[FORGED])
+                .inc();
+        }
+        token
+    }
+
     /// Revokes the family of a refresh token; unknown tokens are ignored (RFC 7009 §2.2).
     pub async fn revoke_refresh_token(
         &self,
         presented: &str,
         reason: RevocationReason,
     ) -> Result<bool, SessionError> {
-        let Some(token) = RefreshToken::parse(presented) else {
+        // Not counted as forged: revocation also tries access tokens here (RFC 7009).
+        let Some(token) = RefreshToken::parse(presented, &self.refresh_mac, self.clock.unix_time())
+        else {
             return Ok(false);
         };
         let Some(family) = self.store.family_of_token(&token.lookup_key()).await? else {

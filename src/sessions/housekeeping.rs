@@ -23,10 +23,16 @@ impl SessionService {
         let mut total = 0;
         loop {
             let now = self.clock.unix_time();
+            // Spent codes are kept a day past their 60 s so a late replay is still
+            // recognised as reuse and revokes what the code started.
             let purged = self
                 .store
                 .purge_expired(now, now.plus(-self.access_ttl), BATCH)
-                .await?;
+                .await?
+                + self
+                    .store
+                    .purge_authorization(now.plus(-86_400), BATCH)
+                    .await?;
             total += purged;
             if purged < BATCH as u64 {
                 break;

@@ -17,6 +17,24 @@ impl SessionService {
         client: Option<&AuthenticatedClient>,
         scope: &str,
     ) -> Result<Session, LoginFailure> {
+        let user = self.authenticate(email, password, address).await?;
+        let client_id = client.map_or(FIRST_PARTY_CLIENT, |c| c.id.as_str());
+        let session = self
+            .start_family(&user, client.map(|c| c.id.as_str()), client_id, scope)
+            .await?;
+        tracing::info!(user = %user.id, client = client_id, "login succeeded");
+        Ok(session)
+    }
+
+    /// The active user whose e-mail and password these are: throttled, and one answer
+    /// for an unknown user, a wrong password and a disabled account. `/auth/login`, the
+    /// password grant and the hosted login page all sign in through here.
+    pub(super) async fn authenticate(
+        &self,
+        email: &str,
+        password: String,
+        address: Option<&str>,
+    ) -> Result<UserRow, LoginFailure> {
         // Malformed input is a wrong login too: the answer must not tell which part was
         // off. Only the length cap applies: a password set before today's policy still logs in.
         let email = match Email::parse(email) {
@@ -55,12 +73,7 @@ impl SessionService {
         if let Some(address) = address {
             address.give_back().await?;
         }
-        let client_id = client.map_or(FIRST_PARTY_CLIENT, |c| c.id.as_str());
-        let session = self
-            .start_family(&user, client.map(|c| c.id.as_str()), client_id, scope)
-            .await?;
-        tracing::info!(user = %user.id, client = client_id, "login succeeded");
-        Ok(session)
+        Ok(user)
     }
 
     /// Reserves the password check for the account, then for the address, before the

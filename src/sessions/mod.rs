@@ -17,7 +17,9 @@ mod history;
 mod housekeeping;
 mod introspect;
 mod login;
+pub mod oidc;
 mod passwords;
+mod refresh_mac;
 mod refresh_token;
 mod revoke;
 mod rotation;
@@ -37,6 +39,7 @@ pub use error::{LoginFailure, RefreshFailure, SessionError};
 pub use families::Session;
 pub use introspect::{may_introspect, Introspection, IntrospectionRefusal};
 pub use passwords::PasswordHasher;
+pub use refresh_mac::RefreshMac;
 pub use refresh_token::RefreshToken;
 pub use scope::ScopeError;
 pub use throttle::{give_back, settle_failure, Limit, ThrottlePolicy};
@@ -70,6 +73,9 @@ pub struct SessionService {
     /// Where the next history pass starts, in token-stamp milliseconds.
     history_since: AtomicU64,
     clients: client_cache::ClientCache,
+    /// Seconds an authority session (the hosted login's sign-in) lasts: `sessions.ttl`.
+    authority_ttl: i64,
+    refresh_mac: RefreshMac,
 }
 
 fn secs(d: std::time::Duration) -> i64 {
@@ -84,7 +90,12 @@ impl SessionService {
         clock: Arc<dyn Clock>,
         metrics: Metrics,
         settings: &TokenSettings,
+        refresh_mac: RefreshMac,
     ) -> Self {
+        // Exported from the start, at 0, beside the group commit's reasons.
+        metrics
+            .refresh_screened_out
+            .with_label_values(&[families::FORGED]);
         Self {
             store,
             tokens,
@@ -101,6 +112,14 @@ impl SessionService {
             family_history: settings.family_history,
             history_since: AtomicU64::new(refresh_token::unix_millis_now()),
             clients: client_cache::ClientCache::default(),
+            authority_ttl: 12 * 3600,
+            refresh_mac,
         }
+    }
+
+    /// Sets how long a sign-in at the hosted login page lasts (`sessions.ttl`).
+    pub fn with_authority_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.authority_ttl = secs(ttl);
+        self
     }
 }

@@ -1,6 +1,6 @@
-//! Refresh tokens: the issue time in milliseconds (48 bits), then 256 random bits, in
-//! base64url. The database stores only a lookup key: that issue time, then the token's
-//! SHA-256.
+//! Refresh tokens: the issue time in milliseconds (48 bits), 256 random bits, then a
+//! 128-bit MAC of both (`refresh_mac`), in base64url. The database stores only a lookup
+//! key: that issue time, then the token's SHA-256.
 //!
 //! Why the time leads the key: every rotation inserts its child's key into the
 //! `refresh_tokens` primary-key index. A key that is a bare hash lands on a random leaf
@@ -9,20 +9,30 @@
 //! scattered pages. Keys led by the issue time all go to the index's last pages. The
 //! time is not a secret (the client knows when it logged in); the 256 random bits that
 //! make the token unguessable are unchanged and are all under the hash.
+//!
+//! Why the MAC: any string of the right shape used to cost a database read before it
+//! was known to be junk. Now only a token this authority issued gets that far.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::refresh_mac::{RefreshMac, TAG_BYTES};
+use crate::domain::UnixTime;
+
 const TIME_BYTES: usize = 6;
 const TIME_CHARS: usize = TIME_BYTES / 3 * 4;
 const RANDOM_BYTES: usize = 32;
-/// Encoded length of the 38 bytes of a token in unpadded base64url.
-const ENCODED_LEN: usize = 51;
+const BODY_BYTES: usize = TIME_BYTES + RANDOM_BYTES;
+/// Encoded length of the 54 bytes of a token in unpadded base64url.
+const ENCODED_LEN: usize = 72;
+/// Tokens issued before the MAC: the time and the random bytes (38 bytes).
+const UNSIGNED_ENCODED_LEN: usize = 51;
 /// Tokens issued before the time prefix: 32 random bytes, keyed by their SHA-256 alone.
-/// They stay valid until their family's absolute expiry, so they are still accepted.
 const LEGACY_ENCODED_LEN: usize = 43;
+// Tokens of both older shapes live until their family's absolute expiry; `RefreshMac`
+// says until when they may still be looked up.
 
 /// Where the hash starts in a lookup key: bytes from there on are as good as random.
 pub const KEY_HASH_OFFSET: usize = TIME_BYTES;
@@ -45,8 +55,8 @@ impl std::fmt::Debug for RefreshToken {
 }
 
 impl RefreshToken {
-    pub fn generate() -> Self {
-        Self::generate_at(unix_millis_now())
+    pub fn generate(mac: &RefreshMac) -> Self {
+        Self::generate_at(unix_millis_now(), mac)
     }
 
     /// The smallest lookup key of a token issued at `unix_millis` or later: the tokens
@@ -55,26 +65,35 @@ impl RefreshToken {
         unix_millis.to_be_bytes()[8 - TIME_BYTES..].to_vec()
     }
 
-    fn generate_at(unix_millis: u64) -> Self {
-        let mut bytes = [0u8; TIME_BYTES + RANDOM_BYTES];
+    fn generate_at(unix_millis: u64, mac: &RefreshMac) -> Self {
+        let mut bytes = [0u8; BODY_BYTES + TAG_BYTES];
         bytes[..TIME_BYTES].copy_from_slice(&unix_millis.to_be_bytes()[8 - TIME_BYTES..]);
         SystemRandom::new()
-            .fill(&mut bytes[TIME_BYTES..])
+            .fill(&mut bytes[TIME_BYTES..BODY_BYTES])
             .expect("the OS random generator is available");
+        let tag = mac.tag(&bytes[..BODY_BYTES]);
+        bytes[BODY_BYTES..].copy_from_slice(&tag);
         Self(URL_SAFE_NO_PAD.encode(bytes))
     }
 
-    /// Accepts only the exact shapes tessera issues, so junk never reaches the database.
-    pub fn parse(text: &str) -> Option<Self> {
+    /// Accepts only tokens this authority issued: the exact shape and a MAC that
+    /// verifies, or (until `mac` says otherwise) a shape issued before the MAC. Junk
+    /// never reaches the database.
+    pub fn parse(text: &str, mac: &RefreshMac, now: UnixTime) -> Option<Self> {
         let expected = match text.len() {
-            ENCODED_LEN => TIME_BYTES + RANDOM_BYTES,
-            LEGACY_ENCODED_LEN => RANDOM_BYTES,
+            ENCODED_LEN => BODY_BYTES + TAG_BYTES,
+            UNSIGNED_ENCODED_LEN if mac.accepts_legacy(now) => BODY_BYTES,
+            LEGACY_ENCODED_LEN if mac.accepts_legacy(now) => RANDOM_BYTES,
             _ => return None,
         };
-        let ok = URL_SAFE_NO_PAD
-            .decode(text)
-            .is_ok_and(|b| b.len() == expected);
-        ok.then(|| Self(text.to_owned()))
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        if bytes.len() != expected {
+            return None;
+        }
+        if text.len() == ENCODED_LEN && !mac.verify(&bytes[..BODY_BYTES], &bytes[BODY_BYTES..]) {
+            return None;
+        }
+        Some(Self(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -101,82 +120,4 @@ impl RefreshToken {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_tokens_parse_and_differ() {
-        let a = RefreshToken::generate();
-        let b = RefreshToken::generate();
-        assert_ne!(a.as_str(), b.as_str());
-        assert_eq!(a.as_str().len(), ENCODED_LEN);
-        assert_eq!(
-            RefreshToken::parse(a.as_str()).unwrap().lookup_key(),
-            a.lookup_key()
-        );
-        assert_ne!(a.lookup_key(), b.lookup_key());
-    }
-
-    #[test]
-    fn later_tokens_have_larger_keys_whatever_their_random_part() {
-        let mut keys: Vec<Vec<u8>> = (0..200)
-            .map(|i| RefreshToken::generate_at(1_795_000_000_000 + i / 4).lookup_key())
-            .collect();
-        let issued_order = keys.clone();
-        keys.sort();
-        let sorted_times: Vec<&[u8]> = keys.iter().map(|k| &k[..TIME_BYTES]).collect();
-        let issued_times: Vec<&[u8]> = issued_order.iter().map(|k| &k[..TIME_BYTES]).collect();
-        assert_eq!(sorted_times, issued_times);
-    }
-
-    #[test]
-    fn first_key_at_bounds_the_keys_issued_from_then_on() {
-        let at = 1_795_000_000_000;
-        let before = RefreshToken::generate_at(at - 1).lookup_key();
-        let on = RefreshToken::generate_at(at).lookup_key();
-        let after = RefreshToken::generate_at(at + 1).lookup_key();
-        let first = RefreshToken::first_key_at(at);
-        assert!(before < first && first <= on && on < after);
-        assert!(after < RefreshToken::first_key_at(at + 2));
-    }
-
-    #[test]
-    fn the_key_is_the_time_then_the_hash_and_holds_no_random_byte() {
-        let token = RefreshToken::generate();
-        let decoded = URL_SAFE_NO_PAD.decode(token.as_str()).unwrap();
-        let key = token.lookup_key();
-        let digest = ring::digest::digest(&ring::digest::SHA256, token.as_str().as_bytes());
-        assert_eq!(&key[..TIME_BYTES], &decoded[..TIME_BYTES]);
-        assert_eq!(&key[TIME_BYTES..], digest.as_ref());
-        assert!(!key
-            .windows(RANDOM_BYTES)
-            .any(|w| w == &decoded[TIME_BYTES..]));
-    }
-
-    #[test]
-    fn legacy_tokens_keep_their_key() {
-        let legacy = URL_SAFE_NO_PAD.encode([7u8; RANDOM_BYTES]);
-        let token = RefreshToken::parse(&legacy).expect("43-character tokens still parse");
-        let digest = ring::digest::digest(&ring::digest::SHA256, legacy.as_bytes());
-        assert_eq!(token.lookup_key(), digest.as_ref());
-    }
-
-    #[test]
-    fn anything_else_is_refused() {
-        let good = RefreshToken::generate();
-        for bad in [
-            "",
-            "short",
-            &format!("{}=", good.as_str()),
-            &good.as_str()[1..],
-            &good.as_str()[..LEGACY_ENCODED_LEN + 1],
-            "eyJhbGciOiJFUzI1NiJ9.e30.sig",
-        ] {
-            assert!(RefreshToken::parse(bad).is_none(), "{bad:?}");
-        }
-        let non_canonical = format!("{}!", &good.as_str()[..ENCODED_LEN - 1]);
-        assert!(RefreshToken::parse(&non_canonical).is_none());
-        let trailing_bits = format!("{}B", &good.as_str()[..ENCODED_LEN - 1]);
-        assert!(RefreshToken::parse(&trailing_bits).is_none());
-    }
-}
+mod tests;

@@ -11,7 +11,7 @@ use crate::keys::lifecycle::Policy;
 use crate::keys::service::KeyServiceConfig;
 use crate::keys::KeyService;
 use crate::metrics::Metrics;
-use crate::sessions::SessionService;
+use crate::sessions::{RefreshMac, SessionService};
 use crate::state::AppState;
 use crate::status::StatusService;
 use crate::storage::{self, Database, SharedStore};
@@ -121,14 +121,19 @@ pub async fn build_state(
         settings.tokens.access_ttl,
         status.clone(),
     ));
-    let sessions = Arc::new(SessionService::new(
-        store.clone(),
-        tokens.clone(),
-        status.clone(),
-        clock.clone(),
-        metrics.clone(),
-        &settings.tokens,
-    ));
+    let mac_key = keys.refresh_mac_key().await?;
+    let sessions = Arc::new(
+        SessionService::new(
+            store.clone(),
+            tokens.clone(),
+            status.clone(),
+            clock.clone(),
+            metrics.clone(),
+            &settings.tokens,
+            RefreshMac::new(mac_key.key.expose(), mac_key.legacy_until),
+        )
+        .with_authority_ttl(settings.sessions.ttl),
+    );
     if let Some(admin) = &settings.bootstrap {
         sessions
             .bootstrap_admin(&admin.email, admin.password.expose().clone())

@@ -1,5 +1,5 @@
 //! Persistence behind traits, one file per trait (`users`, `clients`, `families`,
-//! `throttle`, `keys`, `health`, `status`, and `batches` for group commit), with one SQL
+//! `throttle`, `keys`, `health`, `authorization`, `status`, and `batches` for group commit), with one SQL
 //! implementation (`sql`) that serves SQLite and PostgreSQL with the same text. The
 //! engine is chosen once at start-up from the `database.url` scheme (`connect`);
 //! what differs between engines, pools, pragmas, the checkpointer and error codes,
@@ -14,6 +14,7 @@
 //! `sessions` or `http`. Inside: `sql` and `group_commit` import the traits and
 //! models here, never each other; the engines import only `database`, the leaf `connect` and `error` call them through.
 
+mod authorization;
 mod batches;
 mod clients;
 mod connect;
@@ -34,6 +35,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use authorization::AuthorizationStore;
 pub use batches::{Presented, RotationBatches, SpentBatch};
 pub use clients::ClientStore;
 pub use connect::{connect, migrate};
@@ -60,6 +62,7 @@ pub trait Store:
     + FamilyStore
     + ThrottleStore
     + HealthStore
+    + AuthorizationStore
     + StatusStore
     + Send
     + Sync
@@ -73,6 +76,7 @@ impl<T> Store for T where
         + FamilyStore
         + ThrottleStore
         + HealthStore
+        + AuthorizationStore
         + StatusStore
         + Send
         + Sync

@@ -1,6 +1,6 @@
 //! Rows as the services see them.
 
-use crate::domain::{Algorithm, ClientType, Grant, KeyState, PublicJwk, StatusSlot};
+use crate::domain::{Algorithm, ClientType, Grant, KeyState, PublicJwk, StatusSlot, UnixTime};
 
 /// A signing key row. `sealed_private` is AEAD ciphertext, never a clear key.
 #[derive(Debug, Clone)]
@@ -15,6 +15,15 @@ pub struct StoredKey {
     pub deactivated_at: Option<i64>,
     pub retired_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// The refresh-token MAC key as stored: sealed under the KEK.
+#[derive(Debug, Clone)]
+pub struct SealedMacKey {
+    pub sealed: Vec<u8>,
+    /// Refresh tokens without a MAC (issued before the key existed) are accepted
+    /// until then: no family live at its creation outlives it.
+    pub legacy_until: i64,
 }
 
 /// A key state change that applies only if the key is still in `from`.
@@ -138,6 +147,80 @@ pub enum Reservation {
     Blocked { until: i64 },
     /// The limit is taken, partly by checks still running: their outcome decides.
     Busy,
+}
+
+/// A browser's sign-in at the hosted login page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthoritySessionRow {
+    pub id: String,
+    pub secret_hash: Vec<u8>,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub expires_at: i64,
+}
+
+/// An authorization code as stored: everything it was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRow {
+    pub hash: Vec<u8>,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub user_id: String,
+    pub session_id: String,
+    pub auth_time: i64,
+    pub expires_at: i64,
+}
+
+/// A user's remembered consent to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRow {
+    pub user_id: String,
+    pub client_id: String,
+    pub scope: String,
+    pub granted_at: i64,
+}
+
+/// The family a redeemed code starts, less what the code row supplies (user, client,
+/// scope, authority session).
+#[derive(Debug, Clone)]
+pub struct CodeFamily {
+    pub id: String,
+    pub expires_at: i64,
+    pub first_token_hash: Vec<u8>,
+    pub first_token_expires_at: i64,
+    /// The status slot of the access token issued with the first refresh token.
+    pub first_token_status: StatusSlot,
+}
+
+/// Redeeming a code: the rules come in as a function, called inside the transaction
+/// on the row the `UPDATE` spent (client, redirect URI, PKCE verifier).
+pub struct CodeRedemption<'a> {
+    pub hash: &'a [u8],
+    /// The authenticated client: another client's presentation does not spend the code.
+    pub client_id: &'a str,
+    pub now: UnixTime,
+    pub accept: &'a (dyn Fn(&CodeRow) -> bool + Send + Sync),
+    pub family: CodeFamily,
+}
+
+/// What presenting a code got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedeemOutcome {
+    /// Spent now and its family started; with the user's e-mail and roles.
+    Redeemed {
+        code: Box<CodeRow>,
+        email: String,
+        roles: Vec<String>,
+    },
+    /// Spent now, but refused (`accept` said no, or the user or session is gone).
+    Refused,
+    /// Spent before: the family its redemption started, if it started one.
+    Reused { family_id: Option<String> },
+    /// Unknown or expired.
+    Invalid,
 }
 
 /// A block of status-list indices leased to one replica: `[first, end)` of `list_id`,

@@ -14,13 +14,14 @@ use crate::metrics::Metrics;
 use crate::status::StatusService;
 use crate::storage::{SharedStore, TokenUser};
 
+/// Fields are `pub(super)`: `id_token.rs` mints with the same key, clock and issuer.
 pub struct TokenService {
-    keys: Arc<KeyService>,
+    pub(super) keys: Arc<KeyService>,
     store: SharedStore,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     metrics: Metrics,
-    expect: Expectations,
-    access_ttl: i64,
+    pub(super) expect: Expectations,
+    pub(super) access_ttl: i64,
     status: Arc<StatusService>,
 }
 

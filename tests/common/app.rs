@@ -137,3 +137,26 @@ impl TestApp {
         req.send().await.unwrap()
     }
 }
+
+/// Tokens the server would accept the shape and MAC of, for tests of what it does next.
+impl TestApp {
+    /// A refresh token with a valid MAC that was never issued (as a purged token is):
+    /// the MAC key unsealed from the database with the test KEK.
+    pub async fn unissued_refresh_token(&self) -> String {
+        let stored = self
+            .store
+            .mac_key()
+            .await
+            .unwrap()
+            .expect("created at start-up");
+        let kek = tessera::domain::Kek::from_base64(super::env::TEST_KEK).unwrap();
+        let key = tessera::keys::unseal_mac_key(&kek, &stored.sealed).unwrap();
+        let mac = tessera::sessions::RefreshMac::new(
+            key.expose(),
+            tessera::domain::UnixTime::from_secs(0),
+        );
+        tessera::sessions::RefreshToken::generate(&mac)
+            .as_str()
+            .to_owned()
+    }
+}

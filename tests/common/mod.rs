@@ -14,6 +14,7 @@ pub mod database;
 pub mod endpoints;
 pub mod engines;
 pub mod env;
+pub mod oidc;
 pub mod paths;
 pub mod process;
 pub mod session;

@@ -9,6 +9,11 @@ pub const ME: &str = "/auth/me";
 pub const TOKEN: &str = "/oauth/token";
 pub const REVOKE: &str = "/oauth/revoke";
 pub const INTROSPECT: &str = "/oauth/introspect";
+pub const AUTHORIZE: &str = "/oauth/authorize";
+pub const OAUTH_LOGIN: &str = "/oauth/login";
+pub const OAUTH_CONSENT: &str = "/oauth/consent";
+pub const USERINFO: &str = "/oauth/userinfo";
+pub const OAUTH_LOGOUT: &str = "/oauth/logout";
 
 pub const JWKS: &str = "/.well-known/jwks.json";
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
@@ -24,6 +29,14 @@ pub const ADMIN_KEYS: &str = "/admin/keys";
 pub const ADMIN_KEYS_ROTATE: &str = "/admin/keys/rotate";
 pub const ADMIN_USERS: &str = "/admin/users";
 pub const ADMIN_CLIENTS: &str = "/admin/clients";
+
+/// `GET /admin/users/{id}/consents`, or with a client `DELETE .../{client_id}`.
+pub fn admin_user_consents(id: &str, client: Option<&str>) -> String {
+    match client {
+        Some(c) => format!("{ADMIN_USERS}/{id}/consents/{c}"),
+        None => format!("{ADMIN_USERS}/{id}/consents"),
+    }
+}
 
 /// `POST /admin/keys/{kid}/revoke`
 pub fn admin_key_revoke(kid: &str) -> String {

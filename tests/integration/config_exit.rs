@@ -27,6 +27,8 @@ fn every_bad_value_exits_2_with_one_line_naming_the_key() {
     let cases = [
         ("TESSERA__TOKENS__ACCESS_TTL", "2h", "tokens.access_ttl"),
         ("TESSERA__TOKENS__REUSE_GRACE", "2m", "tokens.reuse_grace"),
+        ("TESSERA__STATUS_LIST__TTL", "6m", "status_list.ttl"),
+        ("TESSERA__STATUS_LIST__TTL", "soon", "status_list.ttl"),
         ("TESSERA__KEYS__ALGORITHM", "HS256", "keys.algorithm"),
         ("TESSERA__KEYS__KEK_FILE", "/", "keys.kek_file"),
         ("TESSERA__SERVER__LISTEN", "localhost:port", "server.listen"),
@@ -127,8 +129,10 @@ fn rewrap_reseals_every_key_under_a_new_kek() {
         "{}",
         String::from_utf8_lossy(&rewrap.stderr)
     );
-    assert!(String::from_utf8_lossy(&rewrap.stdout).contains("re-sealed 2 keys"));
+    assert!(String::from_utf8_lossy(&rewrap.stdout)
+        .contains("re-sealed 2 keys and the refresh-token MAC key"));
 
+    // Start-up unseals the MAC key too: it fails unless that was re-sealed as well.
     let after = keys_list(dir.path(), KEK_B);
     assert!(after.status.success(), "the new KEK opens the keys");
     assert_eq!(after.stdout, before.stdout, "the same keys, unchanged");

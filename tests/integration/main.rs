@@ -21,3 +21,4 @@ mod attacks;
 mod config_exit;
 mod faults;
 mod fleet;
+mod oidc;

@@ -2,6 +2,7 @@
 //! RFC 7662 introspection. Each parses its form, calls the session service and maps
 //! the answer; the rules are in `sessions`.
 
+pub(super) mod code_grant;
 pub(super) mod introspect;
 pub(super) mod revoke;
 pub(super) mod token;

@@ -4,6 +4,7 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use super::code_grant::{code_grant, CodeForm};
 use super::{authenticated_client, no_store, omitted_if_empty, FormCredentials};
 use crate::http::auth::{client_address, login_failure};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
@@ -30,6 +31,12 @@ pub struct TokenForm {
     client_id: Option<String>,
     #[serde(default, deserialize_with = "omitted_if_empty")]
     client_secret: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    code: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    redirect_uri: Option<String>,
+    #[serde(default, deserialize_with = "omitted_if_empty")]
+    code_verifier: Option<String>,
 }
 
 /// A token request: one shape per grant (RFC 6749 §4.3, §6, §4.4). Client credentials
@@ -64,6 +71,19 @@ pub enum TokenRequest {
         /// Space-separated scope tokens, each granted to the client; all of them when absent.
         #[schema(nullable = false)]
         scope: Option<String>,
+        #[schema(nullable = false)]
+        client_id: Option<String>,
+        #[schema(nullable = false)]
+        client_secret: Option<String>,
+    },
+    /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5); the answer adds `id_token` when
+    /// `openid` was granted. A public client sends `client_id` alone.
+    AuthorizationCode {
+        code: String,
+        /// Exactly the authorization request's.
+        redirect_uri: String,
+        /// 43 to 128 characters of `[A-Za-z0-9-._~]`.
+        code_verifier: String,
         #[schema(nullable = false)]
         client_id: Option<String>,
         #[schema(nullable = false)]
@@ -104,7 +124,7 @@ fn invalid_scope(e: ScopeError) -> ApiError {
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("basic" = [])),
     responses(
-        (status = 200, description = "RFC 6749 §5.1", body = TokenResponse),
+        (status = 200, description = "RFC 6749 §5.1 (with `id_token` for an authorization code granted `openid`)", body = TokenResponse),
         (status = 400, description = "RFC 6749 §5.2", body = ErrorBody),
         (status = 401, description = "invalid_client", body = ErrorBody),
         TooLarge,
@@ -139,10 +159,14 @@ pub async fn token_endpoint(
         Grant::Password => password_grant(&state, &req, form, client).await,
         Grant::RefreshToken => refresh_grant(&state, form, client).await,
         Grant::ClientCredentials => client_credentials_grant(&state, form, client).await,
-        Grant::AuthorizationCode => Err(ApiError::new(
-            ErrorCode::UnsupportedGrantType,
-            "the grant type is not supported",
-        )),
+        Grant::AuthorizationCode => {
+            let fields = CodeForm {
+                code: form.code.as_deref(),
+                redirect_uri: form.redirect_uri.as_deref(),
+                code_verifier: form.code_verifier.as_deref(),
+            };
+            code_grant(&state, fields, client).await
+        }
     }
 }
 

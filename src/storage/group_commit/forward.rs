@@ -8,8 +8,8 @@ use crate::domain::{
 };
 use crate::storage::{
     AccessTokenState, ClientRow, ClientStore, FamilyRow, FamilyStore, HealthStore, KeyChange,
-    KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, StoreError,
-    StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
+    KeyStore, NewFamily, Reservation, RotateOutcome, Rotation, RotationBatches, SealedMacKey,
+    StoreError, StoredKey, ThrottleCounter, ThrottleStore, UserRow, UserStore,
 };
 use crate::storage::{LeaseRequest, StatusLease, StatusListRow, StatusStore};
 
@@ -184,8 +184,20 @@ impl<S: KeyStore + Send + Sync> KeyStore for GroupCommit<S> {
         self.store.change_keys(change).await
     }
 
-    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError> {
-        self.store.reseal_keys(sealed).await
+    async fn reseal_keys(
+        &self,
+        sealed: &[(Kid, Vec<u8>)],
+        mac_key: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.store.reseal_keys(sealed, mac_key).await
+    }
+
+    async fn mac_key(&self) -> Result<Option<SealedMacKey>, StoreError> {
+        self.store.mac_key().await
+    }
+
+    async fn create_mac_key(&self, sealed: &[u8], now: UnixTime) -> Result<(), StoreError> {
+        self.store.create_mac_key(sealed, now).await
     }
 }
 

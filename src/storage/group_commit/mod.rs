@@ -27,6 +27,7 @@
 //! May import the rest of `storage`; never `sql`, the engines or the services.
 
 mod forward;
+mod forward_authorization;
 mod lane;
 mod screen;
 

@@ -68,7 +68,6 @@ impl ClientStore for SqlStore {
 
     async fn remove_client(&self, id: &ClientId, now: UnixTime) -> Result<bool, StoreError> {
         let mut tx = self.writer.begin().await?;
-        // Its sessions die with it, their access tokens' status bits set in this transaction.
         revoke_families(
             &mut tx,
             Families::OfClient(id.as_str()),

@@ -213,9 +213,20 @@ impl FamilyStore for SqlStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
+        // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
+        // Kept while the access token issued with them may live: their row holds its
+        // status slot (issued an `access_ttl` ago at least, as for families).
+        purged += sqlx::query(
+            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens \
+             WHERE used_at IS NULL AND expires_at <= $1 AND created_at <= $3 LIMIT $2)",
+        )
+        .bind(now.secs())
+        .bind(batch)
+        .bind(families_expired_by.secs())
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
         for sql in [
-            // Unused tokens past their idle expiry; spent ones stay so reuse is still recognised.
-            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens WHERE used_at IS NULL AND expires_at <= $1 LIMIT $2)",
             "DELETE FROM access_denylist WHERE jti IN (SELECT jti FROM access_denylist WHERE expires_at <= $1 LIMIT $2)",
             "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle \
              WHERE window_start <= $1 - 86400 AND (blocked_until IS NULL OR blocked_until <= $1) LIMIT $2)",

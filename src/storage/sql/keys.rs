@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::status::BUMP_STATUS_VERSION;
 use super::{corrupt, SqlStore};
-use crate::domain::{KeyState, Kid};
-use crate::storage::{KeyChange, KeyStore, StoreError, StoredKey};
+use crate::domain::{KeyState, Kid, UnixTime};
+use crate::storage::{KeyChange, KeyStore, SealedMacKey, StoreError, StoredKey};
 
 fn key_from_row(row: &sqlx::any::AnyRow) -> Result<StoredKey, StoreError> {
     let alg: String = row.try_get("alg")?;
@@ -113,8 +113,18 @@ impl KeyStore for SqlStore {
         Ok(true)
     }
 
-    async fn reseal_keys(&self, sealed: &[(Kid, Vec<u8>)]) -> Result<(), StoreError> {
+    async fn reseal_keys(
+        &self,
+        sealed: &[(Kid, Vec<u8>)],
+        mac_key: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
+        if let Some(blob) = mac_key {
+            sqlx::query("UPDATE refresh_token_mac SET sealed = $1 WHERE id = 1")
+                .bind(blob.to_vec())
+                .execute(&mut *tx)
+                .await?;
+        }
         for (kid, blob) in sealed {
             sqlx::query("UPDATE signing_keys SET sealed_private = $1 WHERE kid = $2 AND sealed_private IS NOT NULL")
                 .bind(blob.clone())
@@ -126,6 +136,35 @@ impl KeyStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn mac_key(&self) -> Result<Option<SealedMacKey>, StoreError> {
+        let row = sqlx::query("SELECT sealed, legacy_until FROM refresh_token_mac WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(SealedMacKey {
+                sealed: row.try_get("sealed")?,
+                legacy_until: row.try_get("legacy_until")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_mac_key(&self, sealed: &[u8], now: UnixTime) -> Result<(), StoreError> {
+        // One statement: the families live at this moment bound the legacy window,
+        // and of replicas starting together exactly one key is stored.
+        sqlx::query(
+            "INSERT INTO refresh_token_mac (id, sealed, legacy_until, created_at) \
+             SELECT 1, $1, COALESCE(MAX(expires_at), $2), $2 FROM refresh_families \
+             WHERE revoked_at IS NULL AND expires_at > $2 \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(sealed.to_vec())
+        .bind(now.secs())
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! May import the rest of `storage` and `domain`; never the services.
 
+mod authorization;
 mod clients;
 mod families;
 mod health;

@@ -7,11 +7,8 @@
 
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use futures_util::future::join_all;
 use reqwest::StatusCode;
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
@@ -94,11 +91,14 @@ async fn group_commits(app: &TestApp) -> (f64, f64) {
 
 const WRITER_TRANSACTIONS: &str = "tessera_refresh_writer_transactions_total";
 
-/// A refresh token of the shape tessera issues (51 characters) that it never issued.
-fn unknown_token() -> String {
-    let mut bytes = [0u8; 38];
-    SystemRandom::new().fill(&mut bytes).unwrap();
-    URL_SAFE_NO_PAD.encode(bytes)
+/// Refresh tokens with a valid MAC that were never issued (as purged ones are): the
+/// junk that gets past the MAC to the screening read.
+async fn unknown_tokens(app: &TestApp, n: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(n);
+    for _ in 0..n {
+        tokens.push(app.unissued_refresh_token().await);
+    }
+    tokens
 }
 
 /// A refresh token whose family was revoked.
@@ -178,7 +178,7 @@ both_engines! {
         let (status, body) = refresh(&app, &spent, None).await;
         assert_eq!(status, StatusCode::OK);
         let spent_child = body["refresh_token"].as_str().unwrap().to_owned();
-        let unknown = "A".repeat(43);
+        let unknown = app.unissued_refresh_token().await;
         let before = group_commits(&app).await;
 
         // Everything below reaches the queue while the database is locked, so the
@@ -234,7 +234,7 @@ both_engines! {
     async fn unknown_and_dead_refresh_tokens_are_refused_without_the_writer(app) {
         app.create_user(EMAIL, PASSWORD, &[]).await;
         let dead = dead_token(&app).await;
-        let mut junk: Vec<String> = (0..64).map(|_| unknown_token()).collect();
+        let mut junk: Vec<String> = unknown_tokens(&app, 64).await;
         junk.extend(std::iter::repeat_n(dead, 8));
         let before = metric(&app, WRITER_TRANSACTIONS).await;
 
@@ -262,7 +262,7 @@ both_engines! {
         for _ in 0..16 {
             legit.push(log_in(&app, None).await);
         }
-        let junk: Vec<String> = (0..256).map(|_| unknown_token()).collect();
+        let junk: Vec<String> = unknown_tokens(&app, 256).await;
         let before = metric(&app, WRITER_TRANSACTIONS).await;
 
         let (legit_answers, junk_answers) = tokio::join!(
@@ -302,7 +302,7 @@ both_engines! {
             token = body["refresh_token"].as_str().unwrap().to_owned();
         }
         let before = metric(&app, WRITER_TRANSACTIONS).await;
-        let junk: Vec<String> = (0..48).map(|_| unknown_token()).collect();
+        let junk: Vec<String> = unknown_tokens(&app, 48).await;
         let answers = join_all(junk.iter().enumerate().map(|(i, t)| present_junk(&app, t, i % 2 == 1))).await;
         assert!(answers.iter().all(|&refused| refused), "{answers:?}");
         // Junk that met no screening first shares a batch's transaction and is then

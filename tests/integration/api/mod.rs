@@ -18,6 +18,7 @@ mod metrics;
 mod no_store;
 mod oauth;
 mod openapi;
+mod refresh_mac;
 mod scopes;
 mod status_lists;
 mod throttle;

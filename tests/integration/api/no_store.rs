@@ -34,7 +34,9 @@ both_engines! {
             ("introspect", c.post(app.url(paths::INTROSPECT)).bearer_auth(&admin).form(&[("token", access.as_str())]), StatusCode::OK),
             ("revoke sessions", c.post(app.url(&paths::admin_user_action(&id, "revoke-sessions"))).bearer_auth(&admin), StatusCode::OK),
             ("disable user", c.post(app.url(&paths::admin_user_action(&id, "disable"))).bearer_auth(&admin), StatusCode::OK),
-            ("create client", c.post(app.url(paths::ADMIN_CLIENTS)).bearer_auth(&admin).json(&json!({"name": "cache test", "scopes": ["read"]})), StatusCode::CREATED),
+            ("create client", c.post(app.url(paths::ADMIN_CLIENTS)).bearer_auth(&admin).json(&json!({"name": "cache test", "scopes": ["read"], "redirect_uris": ["https://app.example.com/cb"]})), StatusCode::CREATED),
+            ("get client, unknown", c.get(app.url(&format!("{}/nobody", paths::ADMIN_CLIENTS))).bearer_auth(&admin), StatusCode::NOT_FOUND),
+            ("list clients", c.get(app.url(paths::ADMIN_CLIENTS)).bearer_auth(&admin), StatusCode::OK),
             ("token, password grant", TestApp::fresh_client().post(app.url(paths::TOKEN)).form(&password_grant), StatusCode::OK),
             ("token, bad grant", TestApp::fresh_client().post(app.url(paths::TOKEN)).form(&[("grant_type", "refresh_token"), ("refresh_token", "junk")]), StatusCode::BAD_REQUEST),
         ];

@@ -29,6 +29,18 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/clients"),
     ("GET", "/admin/clients/{id}"),
     ("DELETE", "/admin/clients/{id}"),
+    ("GET", "/admin/users/{id}/consents"),
+    ("DELETE", "/admin/users/{id}/consents/{client_id}"),
+    ("GET", "/oauth/authorize"),
+    ("POST", "/oauth/authorize"),
+    ("GET", "/oauth/login"),
+    ("POST", "/oauth/login"),
+    ("GET", "/oauth/consent"),
+    ("POST", "/oauth/consent"),
+    ("GET", "/oauth/userinfo"),
+    ("POST", "/oauth/userinfo"),
+    ("GET", "/oauth/logout"),
+    ("GET", "/oauth/assets/tessera.css"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
@@ -59,7 +71,7 @@ both_engines! {
 
         // Every documented operation is served: the router's own 404 never answers it.
         for (method, path) in documented(&doc) {
-            let concrete = path.replace("{kid}", "x").replace("{id}", "x");
+            let concrete = path.replace("{kid}", "x").replace("{id}", "x").replace("{client_id}", "x");
             let res = app.client.request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(&concrete)).send().await.unwrap();
             if res.status() == StatusCode::NOT_FOUND {
                 let body: Value = res.json().await.unwrap();

@@ -59,7 +59,8 @@ both_engines! {
             assert_eq!(doc["token_endpoint"], "http://localhost:8080/oauth/token");
             assert_eq!(doc["revocation_endpoint"], "http://localhost:8080/oauth/revoke");
             assert_eq!(doc["introspection_endpoint"], "http://localhost:8080/oauth/introspect");
-            assert_eq!(doc["grant_types_supported"], serde_json::json!(["password", "refresh_token", "client_credentials"]));
+            assert_eq!(doc["grant_types_supported"], serde_json::json!(["authorization_code", "refresh_token", "client_credentials", "password"]));
+            assert_eq!(doc["authorization_endpoint"], "http://localhost:8080/oauth/authorize");
             assert_eq!(doc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
         }
     }

@@ -1,0 +1,97 @@
+//! `prompt` and `max_age`: the authority session spares a second password unless the
+//! client asks for one; `prompt=none` never shows a page.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::{ok_json, EMAIL, PASSWORD};
+use crate::both_engines;
+use crate::common::oidc::{browser, redirect_params, Pkce};
+use crate::common::*;
+
+both_engines! {
+    async fn prompt_none_answers_login_required_then_a_code_once_signed_in(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let rp = app.register_rp(json!({"first_party": true})).await;
+        let pkce = Pkce::new();
+        let b = browser();
+        let res = b.get(app.authorize_url(&rp, &pkce, &[("prompt", "none")])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(redirect_params(&res).1["error"], "login_required");
+        app.code_flow(&b, &app.authorize_url(&rp, &pkce, &[]), EMAIL, PASSWORD).await;
+        let res = b.get(app.authorize_url(&rp, &pkce, &[("prompt", "none")])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, params) = redirect_params(&res);
+        assert!(params.contains_key("code"), "{params:?}");
+        assert_eq!(params["state"], "st-123");
+        // The same request as a form post (OpenID Connect Core §3.1.2.1).
+        let url = reqwest::Url::parse(&app.authorize_url(&rp, &pkce, &[("prompt", "none")])).unwrap();
+        let form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let res = b.post(app.url(paths::AUTHORIZE)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(redirect_params(&res).1.contains_key("code"));
+    }
+}
+
+both_engines! {
+    async fn prompt_none_answers_consent_required_for_a_third_party(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let first = app.register_rp(json!({"first_party": true})).await;
+        let third = app.register_rp(json!({})).await;
+        let pkce = Pkce::new();
+        let b = browser();
+        app.code_flow(&b, &app.authorize_url(&first, &pkce, &[]), EMAIL, PASSWORD).await;
+        let res = b.get(app.authorize_url(&third, &pkce, &[("prompt", "none")])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(redirect_params(&res).1["error"], "consent_required");
+    }
+}
+
+both_engines! {
+    async fn prompt_login_and_max_age_ask_for_the_password_again_then_go_on(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let rp = app.register_rp(json!({"first_party": true})).await;
+        let pkce = Pkce::new();
+        let b = browser();
+        app.code_flow(&b, &app.authorize_url(&rp, &pkce, &[]), EMAIL, PASSWORD).await;
+        for extra in [("prompt", "login"), ("max_age", "60"), ("max_age", "0")] {
+            app.clock.advance(120);
+            let res = b.get(app.authorize_url(&rp, &pkce, &[extra])).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{extra:?}");
+            let page = res.text().await.unwrap();
+            assert!(page.contains("id=\"sign-in\""), "{extra:?}");
+            // After the password the flow goes on to the code: no loop back to the page.
+            let res = app.submit(&b, &page, paths::OAUTH_LOGIN, &[("email", EMAIL), ("password", PASSWORD)]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{extra:?}");
+            assert!(redirect_params(&res).1.contains_key("code"));
+        }
+        // A max_age the sign-in is within needs no password.
+        let res = b.get(app.authorize_url(&rp, &pkce, &[("max_age", "3600")])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let (_, params) = redirect_params(&res);
+        let body = ok_json(app.exchange_code(&rp, &params["code"], &pkce.verifier).await).await;
+        let id = verify_with_jwks(&app.jwks().await, body["id_token"].as_str().unwrap()).unwrap();
+        // auth_time is the last password, not the first.
+        assert!(id["iat"].as_i64().unwrap() - id["auth_time"].as_i64().unwrap() < 60);
+    }
+}
+
+both_engines! {
+    with ["TESSERA__SESSIONS__TTL" => "10m"];
+    async fn the_session_cookie_lasts_sessions_ttl(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        let rp = app.register_rp(json!({"first_party": true})).await;
+        let pkce = Pkce::new();
+        let b = browser();
+        let page = b.get(app.authorize_url(&rp, &pkce, &[])).send().await.unwrap().text().await.unwrap();
+        let res = app.submit(&b, &page, paths::OAUTH_LOGIN, &[("email", EMAIL), ("password", PASSWORD)]).await;
+        let cookie = set_cookie(&res, "tessera_session").expect("the session cookie is set");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/oauth", "Max-Age=600"] {
+            assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+        }
+        // Past its ttl the session is gone: the page asks again.
+        app.clock.advance(601);
+        let res = b.get(app.authorize_url(&rp, &pkce, &[])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
