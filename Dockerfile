@@ -19,13 +19,17 @@ FROM rust:1-bookworm AS builder
 WORKDIR /src
 
 # Only what the build reads: the manifest, the lock file, the sources, the
-# migrations (embedded at compile time by sqlx::migrate!) and benches/, because the
+# templates, the workspace's verifier crate, the migrations (embedded at compile time
+# by sqlx::migrate!) and benches/, because the
 # manifest declares the `mint` bench and cargo refuses a manifest whose targets are
 # missing (cargo build does not compile it).
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 # The hosted login pages (askama reads them at compile time) and their stylesheet.
 COPY templates ./templates
+# The workspace's other member (the manifest names it; cargo reads its manifest even
+# though the server does not depend on it).
+COPY crates ./crates
 COPY migrations ./migrations
 COPY benches ./benches
 
