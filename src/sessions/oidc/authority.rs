@@ -94,23 +94,28 @@ impl SessionService {
     }
 
     /// Revokes each family through the one revocation path, counting those this call
-    /// revoked.
+    /// revoked, and serves their tokens' status bits from this replica at once.
     pub(super) async fn revoke_families(
         &self,
         families: &[FamilyId],
         reason: RevocationReason,
     ) -> Result<(), SessionError> {
+        let mut revoked = false;
         for family in families {
             if self
                 .store
                 .revoke_family(family, self.clock.unix_time(), reason)
                 .await?
             {
+                revoked = true;
                 self.metrics
                     .families_revoked
                     .with_label_values(&[reason.as_str()])
                     .inc();
             }
+        }
+        if revoked {
+            self.status.changed().await;
         }
         Ok(())
     }

@@ -266,6 +266,28 @@ both_engines! {
 }
 
 both_engines! {
+    async fn a_code_presented_twice_sets_every_bit_of_the_family_it_started(app) {
+        let (rp, pkce, code, _) = crate::oidc::code_for(&app, json!({}), &[]).await;
+        let first = oauth_token(app.exchange_code(&rp, &code, &pkce.verifier).await).await;
+        let refresh = first["refresh_token"].as_str().unwrap();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", rp.client_id.as_str())];
+        let child = oauth_token(app.token(&form, None).await).await;
+        let (access, child_access) = (first["access_token"].as_str().unwrap(), child["access_token"].as_str().unwrap());
+        let bystander = app.browser_login(crate::oidc::EMAIL, crate::oidc::PASSWORD).await;
+        assert_eq!(revoked(&app, &[access, child_access]).await, [false, false]);
+
+        // The code again (RFC 6749 §4.1.2): the family it started dies, bits and all.
+        let res = app.exchange_code(&rp, &code, &pkce.verifier).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            revoked(&app, &[access, child_access, &bystander.access]).await,
+            [true, true, false]
+        );
+        assert_only(&app, &[access, child_access], &[]).await;
+    }
+}
+
+both_engines! {
     async fn revoke_sessions_and_disable_set_the_bits_of_every_session_of_that_user_only(app) {
         let dora = app.create_user(EMAIL, PASSWORD, &[]).await;
         let eve = app.create_user(OTHER, PASSWORD, &[]).await;
