@@ -100,6 +100,11 @@ pub struct TokenResponse {
     refresh_token: Option<String>,
     #[serde(skip_serializing_if = "str::is_empty")]
     scope: String,
+    /// OpenID Connect Core §3.1.3.3: only from the authorization code grant with `openid`
+    /// (answered by `code_grant.rs`; described here so the document shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    id_token: Option<String>,
 }
 
 fn invalid_grant() -> ApiError {
@@ -275,6 +280,7 @@ async fn client_credentials_grant(
         expires_in: issued.expires_in,
         refresh_token: None,
         scope,
+        id_token: None,
     }))
 }
 
@@ -286,6 +292,7 @@ impl From<Session> for TokenResponse {
             expires_in: session.access.expires_in,
             refresh_token: Some(session.refresh.as_str().to_owned()),
             scope: session.scope,
+            id_token: None,
         }
     }
 }
