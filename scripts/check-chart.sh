@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 
 CHART=helm/tessera
 TESTS=$CHART/tests
-VENV=${TESSERA_CHART_VENV:-$TESTS/.venv}
+# Absolute: the tests run promtool from temporary folders.
+VENV=$(realpath -m "${TESSERA_CHART_VENV:-$TESTS/.venv}")
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 
 WORK=$(mktemp -d)
