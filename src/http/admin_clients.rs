@@ -26,9 +26,10 @@ pub struct NewClient {
     #[schema(schema_with = scope_list)]
     scopes: Vec<String>,
     /// `confidential` (default: gets a secret) or `public` (no secret: a browser or
-    /// native app, which authenticates nothing and relies on PKCE).
+    /// native app, which authenticates nothing and relies on PKCE). `null` is the same
+    /// as absent.
     #[serde(default, rename = "type")]
-    #[schema(value_type = Option<ClientTypeName>, nullable = false)]
+    #[schema(value_type = Option<ClientTypeName>, nullable = true)]
     client_type: Option<String>,
     /// Exact redirect URIs: `https`, or `http` to a loopback host; no fragment.
     /// At least one for the `authorization_code` grant; at most 20.
@@ -41,9 +42,9 @@ pub struct NewClient {
     post_logout_redirect_uris: Vec<String>,
     /// By type when absent: confidential `authorization_code`, `refresh_token`,
     /// `client_credentials`; public `authorization_code`, `refresh_token`. The
-    /// `password` grant only when listed.
+    /// `password` grant only when listed. `null` is the same as absent.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<GrantTypeName>>, nullable = false)]
+    #[schema(value_type = Option<Vec<GrantTypeName>>, nullable = true)]
     grant_types: Option<Vec<String>>,
     /// Trusted by the operator: its users are not asked for consent. Default false.
     #[serde(default)]

@@ -50,7 +50,10 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     responses(
         (status = 200, description = "The sign-in or consent page", content_type = "text/html"),
         (status = 303, description = "Back to redirect_uri with a code or an error"),
-        (status = 400, description = "An error page, never a redirect", content_type = "text/html"),
+        (status = 400, description = "An error page, never a redirect; a body that is not a form gets the JSON error", content(
+            (String = "text/html"),
+            (crate::http::error::ErrorBody = "application/json")
+        )),
     )
 )]
 #[post("/oauth/authorize")]

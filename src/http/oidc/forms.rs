@@ -66,6 +66,10 @@ async fn accepted(
         (status = 303, description = "Signed in: on to the client with a code (or an error), the tessera_session cookie set"),
         (status = 200, description = "Signed in: the consent page", content_type = "text/html"),
         (status = 401, description = "Wrong email or password: the page again, with the error", content_type = "text/html"),
+        (status = 400, description = "The authorization request in the form is not valid (an unknown client, an unregistered redirect_uri): an error page, never a redirect; a body that is not a form gets the JSON error", content(
+            (String = "text/html"),
+            (crate::http::error::ErrorBody = "application/json")
+        )),
         (status = 403, description = "CSRF token missing or wrong", content_type = "text/html"),
         (status = 429, description = "Throttled: the page again, with Retry-After", content_type = "text/html"),
     )
@@ -138,6 +142,10 @@ pub async fn login_post(
     responses(
         (status = 303, description = "On to the client: a code when allowed, error=access_denied when denied"),
         (status = 200, description = "Not signed in (any more): the sign-in page", content_type = "text/html"),
+        (status = 400, description = "The authorization request in the form is not valid (an unknown client, an unregistered redirect_uri): an error page, never a redirect; a body that is not a form gets the JSON error", content(
+            (String = "text/html"),
+            (crate::http::error::ErrorBody = "application/json")
+        )),
         (status = 403, description = "CSRF token missing or wrong", content_type = "text/html"),
     )
 )]
