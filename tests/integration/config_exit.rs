@@ -29,6 +29,7 @@ fn every_bad_value_exits_2_with_one_line_naming_the_key() {
         ("TESSERA__TOKENS__REUSE_GRACE", "2m", "tokens.reuse_grace"),
         ("TESSERA__STATUS_LIST__TTL", "6m", "status_list.ttl"),
         ("TESSERA__STATUS_LIST__TTL", "soon", "status_list.ttl"),
+        ("TESSERA__SESSIONS__TTL", "10s", "sessions.ttl"),
         ("TESSERA__KEYS__ALGORITHM", "HS256", "keys.algorithm"),
         ("TESSERA__KEYS__KEK_FILE", "/", "keys.kek_file"),
         ("TESSERA__SERVER__LISTEN", "localhost:port", "server.listen"),

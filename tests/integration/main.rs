@@ -18,6 +18,7 @@ mod common;
 
 mod api;
 mod attacks;
+mod cli_clients;
 mod config_exit;
 mod faults;
 mod fleet;
