@@ -91,12 +91,20 @@ impl StatusService {
     /// The next free index for a token that `kid` signs: from memory, or from a block
     /// leased with one database write.
     pub async fn allocate(&self, kid: &str) -> Result<StatusSlot, StoreError> {
-        if let Some(slot) = take(&mut self.lease.lock().expect("lease lock"), kid, self.now()) {
+        if let Some(slot) = take(
+            &mut self.lease.lock().unwrap_or_else(|e| e.into_inner()),
+            kid,
+            self.now(),
+        ) {
             return Ok(slot);
         }
         let _refill = self.refill.lock().await;
         let now = self.now();
-        if let Some(slot) = take(&mut self.lease.lock().expect("lease lock"), kid, now) {
+        if let Some(slot) = take(
+            &mut self.lease.lock().unwrap_or_else(|e| e.into_inner()),
+            kid,
+            now,
+        ) {
             return Ok(slot);
         }
         // One window per access-token lifetime: two or three lists live at a time.
@@ -116,7 +124,7 @@ impl StatusService {
             .await?;
         let unseen = !self.served.load().contains_key(&lease.list_id);
         let slot = {
-            let mut held = self.lease.lock().expect("lease lock");
+            let mut held = self.lease.lock().unwrap_or_else(|e| e.into_inner());
             *held = Some(lease);
             take(&mut held, kid, now)
         };
@@ -142,7 +150,7 @@ impl StatusService {
             return None;
         }
         {
-            let mut last = self.last_miss.lock().expect("miss lock");
+            let mut last = self.last_miss.lock().unwrap_or_else(|e| e.into_inner());
             if last.is_some_and(|at| at.elapsed() < MISS_COOLDOWN) {
                 return None;
             }
