@@ -34,10 +34,7 @@ pub trait AuthorizationStore {
     /// Spends the code (one `UPDATE ... WHERE used_at IS NULL AND expires_at > now`),
     /// and in the same transaction, when `redemption.accept` passes the spent row and
     /// its user and session are still good, starts its family.
-    async fn redeem_code(
-        &self,
-        redemption: &CodeRedemption<'_>,
-    ) -> Result<RedeemOutcome, StoreError>;
+    async fn redeem_code(&self, redemption: &CodeRedemption) -> Result<RedeemOutcome, StoreError>;
 
     /// The scope the user consented to for the client, if any.
     async fn consent(&self, user: &UserId, client: &ClientId)

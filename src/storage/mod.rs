@@ -1,10 +1,11 @@
 //! Persistence behind traits, one file per trait (`users`, `clients`, `families`,
-//! `throttle`, `keys`, `health`, `authorization`, `status`, and `batches` for group commit), with one SQL
-//! implementation (`sql`) that serves SQLite and PostgreSQL with the same text. The
-//! engine is chosen once at start-up from the `database.url` scheme (`connect`);
-//! what differs between engines, pools, pragmas, the checkpointer and error codes,
-//! is in `sqlite` and `postgres`. `group_commit` decorates a store: it queues refresh
-//! rotations and forwards everything else; start-up wires it around the SQL store.
+//! `throttle`, `keys`, `health`, `authorization`, `status`, and for group commit
+//! `batches` and `authorization_batches`), with one SQL implementation (`sql`) that
+//! serves SQLite and PostgreSQL with the same text. The engine is chosen once at
+//! start-up from the `database.url` scheme (`connect`); what differs between engines,
+//! pools, pragmas, the checkpointer and error codes, is in `sqlite` and `postgres`.
+//! `group_commit` decorates a store: it queues refresh rotations and authorization
+//! codes and forwards everything else; start-up wires it around the SQL store.
 //!
 //! Storage returns facts and applies decisions; it makes none. A rotation's rules
 //! come in with the request (`Rotation::rules`) as pure functions, defined in
@@ -15,6 +16,7 @@
 //! models here, never each other; the engines import only `database`, the leaf `connect` and `error` call them through.
 
 mod authorization;
+mod authorization_batches;
 mod batches;
 mod clients;
 mod connect;
@@ -36,6 +38,7 @@ mod users;
 use std::sync::Arc;
 
 pub use authorization::AuthorizationStore;
+pub use authorization_batches::AuthorizationBatches;
 pub use batches::{Presented, RotationBatches, SpentBatch};
 pub use clients::ClientStore;
 pub use connect::{connect, migrate};

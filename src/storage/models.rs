@@ -196,13 +196,15 @@ pub struct CodeFamily {
 }
 
 /// Redeeming a code: the rules come in as a function, called inside the transaction
-/// on the row the `UPDATE` spent (client, redirect URI, PKCE verifier).
-pub struct CodeRedemption<'a> {
-    pub hash: &'a [u8],
+/// on the row the `UPDATE` spent (client, redirect URI, PKCE verifier). Owned, so that
+/// a group-commit lane can carry it to the end when the request that sent it is gone.
+#[derive(Clone)]
+pub struct CodeRedemption {
+    pub hash: Vec<u8>,
     /// The authenticated client: another client's presentation does not spend the code.
-    pub client_id: &'a str,
+    pub client_id: String,
     pub now: UnixTime,
-    pub accept: &'a (dyn Fn(&CodeRow) -> bool + Send + Sync),
+    pub accept: std::sync::Arc<dyn Fn(&CodeRow) -> bool + Send + Sync>,
     pub family: CodeFamily,
 }
 

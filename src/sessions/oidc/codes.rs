@@ -3,6 +3,8 @@
 //! and starts its family in one transaction; a second presentation revokes that family
 //! (RFC 6749 §4.1.2).
 
+use std::sync::Arc;
+
 use super::authority::{random_secret, sha256};
 use super::pkce::{valid_verifier, verifier_matches};
 use super::{AuthorizationRequest, SignIn};
@@ -105,10 +107,17 @@ impl SessionService {
             return Err(CodeFailure::InvalidGrant);
         }
         let client_id = x.client.id.as_str();
-        let accept = |row: &CodeRow| {
-            row.client_id == client_id
-                && row.redirect_uri == redirect_uri
-                && verifier_matches(verifier, &row.code_challenge)
+        let accept = {
+            let (client_id, redirect_uri, verifier) = (
+                client_id.to_owned(),
+                redirect_uri.to_owned(),
+                verifier.to_owned(),
+            );
+            move |row: &CodeRow| {
+                row.client_id == client_id
+                    && row.redirect_uri == redirect_uri
+                    && verifier_matches(&verifier, &row.code_challenge)
+            }
         };
         let now = self.clock.unix();
         let refresh = RefreshToken::generate(&self.refresh_mac);
@@ -119,10 +128,10 @@ impl SessionService {
         let outcome = self
             .store
             .redeem_code(&CodeRedemption {
-                hash: &sha256(code),
-                client_id,
+                hash: sha256(code),
+                client_id: client_id.to_owned(),
                 now: self.clock.unix_time(),
-                accept: &accept,
+                accept: Arc::new(accept),
                 family: CodeFamily {
                     id: family_id.clone(),
                     expires_at: now + self.refresh_ttl,

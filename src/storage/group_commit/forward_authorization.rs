@@ -1,4 +1,5 @@
-//! The authorization code flow's calls go straight to the wrapped store.
+//! The authorization code flow's calls go straight to the wrapped store, but for the
+//! codes, which are queued for the code lanes.
 
 use async_trait::async_trait;
 
@@ -35,14 +36,11 @@ impl<S: AuthorizationStore + Send + Sync> AuthorizationStore for GroupCommit<S> 
     }
 
     async fn insert_code(&self, code: &CodeRow) -> Result<(), StoreError> {
-        self.store.insert_code(code).await
+        self.queue_code(code).await
     }
 
-    async fn redeem_code(
-        &self,
-        redemption: &CodeRedemption<'_>,
-    ) -> Result<RedeemOutcome, StoreError> {
-        self.store.redeem_code(redemption).await
+    async fn redeem_code(&self, redemption: &CodeRedemption) -> Result<RedeemOutcome, StoreError> {
+        self.queue_redemption(redemption).await
     }
 
     async fn consent(

@@ -1,7 +1,8 @@
-//! Group commit for refresh rotations, as a decorator around a store: `GroupCommit`
-//! queues the rotations and forwards every other call to the store it wraps, which
-//! carries out the batches (`RotationBatches`) and knows nothing of the queue. The
-//! queue and its lanes hold no SQL.
+//! Group commit for refresh rotations and authorization codes, as a decorator around a
+//! store: `GroupCommit` queues the rotations, and the codes to store and redeem
+//! (`code_lane`), and forwards every other call to the store it wraps, which carries
+//! out the batches (`RotationBatches`, `AuthorizationBatches`) and knows nothing of
+//! the queues. The queues and their lanes hold no SQL.
 //!
 //! Concurrent rotations wait in one queue and a lane takes everything queued at once:
 //! one transaction spends all their tokens, stores all the children and commits once.
@@ -26,6 +27,7 @@
 //!
 //! May import the rest of `storage`; never `sql`, the engines or the services.
 
+mod code_lane;
 mod forward;
 mod forward_authorization;
 mod lane;
@@ -36,7 +38,11 @@ use std::sync::Arc;
 use prometheus::{Histogram, IntCounter, IntCounterVec};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::{RotateOutcome, Rotation, RotationBatches, StoreError};
+use super::{
+    AuthorizationBatches, AuthorizationStore, CodeRedemption, CodeRow, RedeemOutcome,
+    RotateOutcome, Rotation, RotationBatches, StoreError,
+};
+use code_lane::{code_lane, CodeJob};
 use lane::{lane, Job};
 use screen::Screened;
 
@@ -59,9 +65,11 @@ pub struct GroupCommit<S> {
     store: Arc<S>,
     /// The lanes stop when this, the queue's only sender, is dropped.
     queue: mpsc::Sender<Job>,
+    /// Codes to store and to redeem, for the code lanes; they stop likewise.
+    codes: mpsc::Sender<CodeJob>,
 }
 
-impl<S: RotationBatches + 'static> GroupCommit<S> {
+impl<S: RotationBatches + AuthorizationBatches + AuthorizationStore + 'static> GroupCommit<S> {
     /// Starts `lanes` batch loops on the runtime that calls this. That is the
     /// process's multi-thread runtime, not an actix worker's single-threaded one: a
     /// pooled connection's socket belongs to the reactor of the runtime that opened
@@ -75,18 +83,46 @@ impl<S: RotationBatches + 'static> GroupCommit<S> {
         let store = Arc::new(store);
         let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
         let receiver = Arc::new(Mutex::new(receiver));
+        let (codes, code_receiver) = mpsc::channel(QUEUE_DEPTH);
+        let code_receiver = Arc::new(Mutex::new(code_receiver));
         for _ in 0..lanes.max(1) {
             tokio::spawn(lane(store.clone(), receiver.clone(), metrics.clone()));
+            tokio::spawn(code_lane(store.clone(), code_receiver.clone()));
         }
-        Self { store, queue }
+        Self {
+            store,
+            queue,
+            codes,
+        }
     }
+}
 
+impl<S> GroupCommit<S> {
     /// Queues `r` and waits for its lane's answer. The lane owns the rotation: it runs
     /// to the end even when the caller goes away, so it is never cut in half.
     async fn rotate(&self, r: &Rotation<'_>) -> Result<RotateOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send(Job::new(r, reply))
+            .map_err(|_| overloaded())?;
+        answer.await.map_err(|_| overloaded())?
+    }
+
+    /// Queues a code to store, and waits for its lane's answer.
+    async fn queue_code(&self, code: &CodeRow) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.codes
+            .try_send(CodeJob::Insert(code.clone(), reply))
+            .map_err(|_| overloaded())?;
+        answer.await.map_err(|_| overloaded())?
+    }
+
+    /// Queues a redemption, and waits for its lane's answer. The lane owns it: a
+    /// code is never spent without its family started because its client hung up.
+    async fn queue_redemption(&self, r: &CodeRedemption) -> Result<RedeemOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.codes
+            .try_send(CodeJob::Redeem(r.clone(), reply))
             .map_err(|_| overloaded())?;
         answer.await.map_err(|_| overloaded())?
     }

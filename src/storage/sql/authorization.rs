@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{words, SqlStore};
+use super::{codes, user_is_live, SqlStore};
 use crate::domain::{ClientId, FamilyId, UnixTime, UserId};
 use crate::storage::{
     AuthoritySessionRow, AuthorizationStore, CodeRedemption, CodeRow, ConsentRow, RedeemOutcome,
@@ -34,14 +34,6 @@ fn family_ids(rows: &[AnyRow]) -> Result<Vec<FamilyId>, StoreError> {
     rows.iter()
         .map(|row| Ok(FamilyId::new(row.try_get::<String, _>("id")?)))
         .collect()
-}
-
-/// A user disabled, or who revoked every session after a sign-in, kills it as it kills
-/// tokens. A macro so the statements stay `'static` text.
-macro_rules! user_is_live {
-    () => {
-        "u.disabled_at IS NULL AND (u.sessions_revoked_at IS NULL OR u.sessions_revoked_at <= s.auth_time)"
-    };
 }
 
 #[async_trait]
@@ -101,119 +93,17 @@ impl AuthorizationStore for SqlStore {
     }
 
     async fn insert_code(&self, c: &CodeRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO authorization_codes (hash, client_id, redirect_uri, code_challenge, scope, \
-             nonce, user_id, session_id, auth_time, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(c.hash.clone())
-        .bind(&c.client_id)
-        .bind(&c.redirect_uri)
-        .bind(&c.code_challenge)
-        .bind(&c.scope)
-        .bind(c.nonce.clone())
-        .bind(&c.user_id)
-        .bind(&c.session_id)
-        .bind(c.auth_time)
-        .bind(c.expires_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut conn = self.writer.acquire().await?;
+        codes::insert_codes(&mut conn, std::slice::from_ref(c)).await
     }
 
-    async fn redeem_code(&self, r: &CodeRedemption<'_>) -> Result<RedeemOutcome, StoreError> {
+    async fn redeem_code(&self, r: &CodeRedemption) -> Result<RedeemOutcome, StoreError> {
         let mut tx = self.writer.begin().await?;
-        // The one statement that decides which presentation spends the code.
-        let spent = sqlx::query(
-            "UPDATE authorization_codes SET used_at = $2 \
-             WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 AND client_id = $3 \
-             RETURNING client_id, redirect_uri, code_challenge, scope, nonce, user_id, session_id, \
-             auth_time, expires_at",
-        )
-        .bind(r.hash.to_vec())
-        .bind(r.now.secs())
-        .bind(r.client_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = spent else {
-            let found =
-                sqlx::query("SELECT used_at, family_id FROM authorization_codes WHERE hash = $1")
-                    .bind(r.hash.to_vec())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            tx.commit().await?;
-            return Ok(match found {
-                Some(row) if row.try_get::<Option<i64>, _>("used_at")?.is_some() => {
-                    RedeemOutcome::Reused {
-                        family_id: row.try_get("family_id")?,
-                    }
-                }
-                _ => RedeemOutcome::Invalid,
-            });
-        };
-        let code = CodeRow {
-            hash: r.hash.to_vec(),
-            client_id: row.try_get("client_id")?,
-            redirect_uri: row.try_get("redirect_uri")?,
-            code_challenge: row.try_get("code_challenge")?,
-            scope: row.try_get("scope")?,
-            nonce: row.try_get("nonce")?,
-            user_id: row.try_get("user_id")?,
-            session_id: row.try_get("session_id")?,
-            auth_time: row.try_get("auth_time")?,
-            expires_at: row.try_get("expires_at")?,
-        };
-        let owner = sqlx::query(concat!(
-            "SELECT u.email, u.roles FROM users u JOIN authority_sessions s ON s.user_id = u.id \
-             WHERE u.id = $1 AND s.id = $2 AND s.revoked_at IS NULL AND ",
-            user_is_live!()
-        ))
-        .bind(&code.user_id)
-        .bind(&code.session_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(owner) = owner.filter(|_| (r.accept)(&code)) else {
-            // Spent all the same: a code that failed once is not tried again.
-            tx.commit().await?;
-            return Ok(RedeemOutcome::Refused);
-        };
-        let f = &r.family;
-        sqlx::query(
-            "INSERT INTO refresh_families (id, user_id, client_id, scope, created_at, expires_at, authority_session_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&f.id)
-        .bind(&code.user_id)
-        .bind(&code.client_id)
-        .bind(&code.scope)
-        .bind(r.now.secs())
-        .bind(f.expires_at)
-        .bind(&code.session_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at, status_list, status_idx) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(f.first_token_hash.clone())
-        .bind(&f.id)
-        .bind(r.now.secs())
-        .bind(f.first_token_expires_at)
-        .bind(f.first_token_status.list_id.clone())
-        .bind(f.first_token_status.idx)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE authorization_codes SET family_id = $1 WHERE hash = $2")
-            .bind(&f.id)
-            .bind(r.hash.to_vec())
-            .execute(&mut *tx)
-            .await?;
+        let mut outcomes = codes::redeem(&mut tx, std::slice::from_ref(r)).await?;
         tx.commit().await?;
-        Ok(RedeemOutcome::Redeemed {
-            code: Box::new(code),
-            email: owner.try_get("email")?,
-            roles: words(&owner.try_get::<String, _>("roles")?),
-        })
+        outcomes
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a redemption without an outcome".into()))
     }
 
     async fn consent(

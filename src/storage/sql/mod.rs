@@ -2,15 +2,19 @@
 //! run the same text: `$n` parameters, `RETURNING`, `ON CONFLICT`, integer times.
 //! What differs between engines (pools, pragmas, error codes) is `sqlite` and
 //! `postgres`, chosen once at start-up; this store only holds their pools. It knows
-//! nothing of group commit: `group_commit` wraps it and calls its `RotationBatches`.
+//! nothing of group commit: `group_commit` wraps it and calls its `RotationBatches`
+//! and `AuthorizationBatches`.
 //!
 //! May import the rest of `storage` and `domain`; never the services.
 
 mod authorization;
 mod clients;
+mod code_sql;
+mod codes;
 mod families;
 mod health;
 mod keys;
+mod padded;
 mod revoke_families;
 mod rotation;
 mod rotation_sql;
@@ -36,6 +40,15 @@ impl SqlStore {
         Self { pool, writer }
     }
 }
+
+/// A user disabled, or who revoked every session after a sign-in, kills it as it kills
+/// tokens. A macro so the statements stay `'static` text.
+macro_rules! user_is_live {
+    () => {
+        "u.disabled_at IS NULL AND (u.sessions_revoked_at IS NULL OR u.sessions_revoked_at <= s.auth_time)"
+    };
+}
+use user_is_live;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_string())

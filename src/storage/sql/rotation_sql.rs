@@ -85,7 +85,7 @@ pub fn presented_sql(n: usize) -> String {
 
 /// `$first, $(first+step), ...` groups of `width` parameters, `n` of them, each in
 /// parentheses when `width > 1`.
-fn placeholders(first: usize, n: usize, width: usize) -> String {
+pub(super) fn placeholders(first: usize, n: usize, width: usize) -> String {
     (0..n)
         .map(|i| {
             let group = (0..width)

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::padded::{insert_padded, AnyQuery};
 use super::rotation_sql::{families_sql, insert_children_sql, put_back_sql, spend_sql};
 use super::{family_from_row, words};
 use crate::domain::StatusSlot;
@@ -115,30 +116,16 @@ pub(super) struct Child {
 }
 
 pub(super) async fn insert_children(tx: &mut Tx, children: &[Child]) -> Result<(), StoreError> {
-    let Some(last) = children.last() else {
-        return Ok(());
-    };
-    let n = children.len().next_power_of_two();
-    let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_children_sql(n)));
-    for i in 0..n {
-        let c = children.get(i).unwrap_or(last);
-        insert = insert
-            .bind(c.hash.clone())
+    let bind = |q: AnyQuery, c: &Child| {
+        q.bind(c.hash.clone())
             .bind(c.family_id.clone())
             .bind(c.parent.clone())
             .bind(c.created_at)
             .bind(c.expires_at)
             .bind(c.status.as_ref().map(|s| s.list_id.clone()))
-            .bind(c.status.as_ref().map(|s| s.idx));
-    }
-    let stored = insert.execute(&mut **tx).await?.rows_affected();
-    if stored != children.len() as u64 {
-        return Err(StoreError::Corrupt(format!(
-            "stored {stored} of {} refresh tokens",
-            children.len()
-        )));
-    }
-    Ok(())
+            .bind(c.status.as_ref().map(|s| s.idx))
+    };
+    insert_padded(tx, children, insert_children_sql, bind, "refresh tokens").await
 }
 
 /// Puts back tokens whose rotation the rules refused: they stay as they were.

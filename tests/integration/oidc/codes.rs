@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{code_for, ok_json, EMAIL, PASSWORD};
 use crate::both_engines;
-use crate::common::oidc::{Pkce, Rp};
+use crate::common::oidc::{redirect_params, Pkce, Rp};
 use crate::common::*;
 
 async fn invalid_grant(res: Response) {
@@ -133,5 +133,86 @@ both_engines! {
         let refresh = winners[0]["refresh_token"].as_str().unwrap();
         let form = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", rp.client_id.as_str())];
         invalid_grant(app.token(&form, None).await).await;
+    }
+}
+
+/// A refresh with `refresh` as the public client `rp`.
+async fn refresh_as(app: &TestApp, rp: &Rp, refresh: &str) -> Response {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", rp.client_id.as_str()),
+    ];
+    app.token(&form, None).await
+}
+
+both_engines! {
+    async fn codes_issued_and_redeemed_together_are_each_spent_once(app) {
+        // One sign-in, then many codes at once: the group commit stores them, and
+        // later redeems them, in shared transactions.
+        let (rp, first_pkce, first_code, b) = code_for(&app, json!({}), &[]).await;
+        let app = std::sync::Arc::new(app);
+        let mut issuing = Vec::new();
+        for _ in 0..15 {
+            let (app, rp, b) = (app.clone(), rp.clone(), b.clone());
+            issuing.push(tokio::spawn(async move {
+                let pkce = Pkce::new();
+                let res = b.get(app.authorize_url(&rp, &pkce, &[])).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::SEE_OTHER);
+                let code = redirect_params(&res).1["code"].clone();
+                (pkce, code)
+            }));
+        }
+        let mut codes = vec![(first_pkce, first_code)];
+        for task in issuing {
+            codes.push(task.await.unwrap());
+        }
+        // Every fourth with a wrong verifier, and code 1 presented twice, all at once.
+        let mut redeeming = Vec::new();
+        for (i, (pkce, code)) in codes.iter().enumerate().chain([(1, &codes[1])]) {
+            let verifier = if i % 4 == 0 { Pkce::new().verifier } else { pkce.verifier.clone() };
+            let (app, rp, code) = (app.clone(), rp.clone(), code.clone());
+            redeeming.push(tokio::spawn(async move {
+                let res = app.exchange_code(&rp, &code, &verifier).await;
+                (i, res.status(), res.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut won = std::collections::HashMap::new();
+        let mut refused_twice = 0;
+        for task in redeeming {
+            let (i, status, body) = task.await.unwrap();
+            match (i % 4 == 0, status) {
+                (false, StatusCode::OK) => {
+                    assert!(won.insert(i, body).is_none(), "code {i} redeemed twice");
+                }
+                (_, StatusCode::BAD_REQUEST) => {
+                    assert_eq!(body["error"], "invalid_grant", "{body}");
+                    if i == 1 {
+                        refused_twice += 1;
+                    } else {
+                        assert_eq!(i % 4, 0, "code {i} refused: {body}");
+                    }
+                }
+                (_, other) => panic!("code {i}: {other} {body}"),
+            }
+        }
+        assert_eq!(refused_twice, 1, "of two presentations of code 1, exactly one wins");
+        assert_eq!(won.len(), 12);
+        // Code 1's second presentation killed the family its first started; every
+        // other family lives, each its own.
+        let dead = won[&1]["refresh_token"].as_str().unwrap();
+        invalid_grant(refresh_as(&app, &rp, dead).await).await;
+        let mut sids = std::collections::HashSet::new();
+        for (i, body) in won.iter().filter(|(i, _)| **i != 1) {
+            let res = refresh_as(&app, &rp, body["refresh_token"].as_str().unwrap()).await;
+            assert_eq!(res.status(), StatusCode::OK, "code {i}: {}", res.text().await.unwrap());
+            let access = body["access_token"].as_str().unwrap();
+            let claims = app.introspect_as_admin(access).await;
+            assert_eq!(claims["active"], true, "code {i}");
+            assert!(sids.insert(claims["sid"].as_str().unwrap().to_owned()), "code {i}: a family of its own");
+        }
+        // A code refused for its verifier was spent: the right verifier is too late.
+        let (pkce, code) = &codes[4];
+        invalid_grant(app.exchange_code(&rp, code, &pkce.verifier).await).await;
     }
 }
