@@ -49,6 +49,59 @@ impl TestDatabase {
     }
 }
 
+/// A statement that seeds an old schema, with its blob parameters (`$1`...).
+pub type Seed = (String, Vec<Vec<u8>>);
+
+impl TestDatabase {
+    /// Applies this engine's migrations older than `version` (a database as an older
+    /// release left it), then runs `seeds` on it, for a test that starts the current
+    /// binary on it.
+    pub async fn migrated_before(&self, engine: Engine, version: i64, seeds: &[Seed]) {
+        let folder = match engine {
+            Engine::Sqlite => "migrations/sqlite",
+            Engine::Postgres => "migrations/postgres",
+        };
+        let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(folder))
+            .await
+            .unwrap();
+        migrator.migrations = std::borrow::Cow::Owned(
+            migrator
+                .migrations
+                .iter()
+                .filter(|m| m.version < version)
+                .cloned()
+                .collect(),
+        );
+        macro_rules! seed {
+            ($pool:expr) => {{
+                migrator.run(&$pool).await.unwrap();
+                for (sql, binds) in seeds {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                    for b in binds {
+                        q = q.bind(b.clone());
+                    }
+                    q.execute(&$pool).await.unwrap();
+                }
+                $pool.close().await;
+            }};
+        }
+        match engine {
+            Engine::Sqlite => {
+                use std::str::FromStr;
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+                    .unwrap()
+                    .create_if_missing(true);
+                let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                seed!(pool);
+            }
+            Engine::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.unwrap();
+                seed!(pool);
+            }
+        }
+    }
+}
+
 pub async fn run_postgres(admin_url: &str, sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin_url)

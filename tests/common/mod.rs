@@ -21,6 +21,6 @@ pub mod session;
 pub mod tokens;
 
 pub use app::{spawn_app, spawn_app_with, spawn_on, TestApp};
-pub use database::{run_postgres, Engine, TestDatabase};
+pub use database::{run_postgres, Engine, Seed, TestDatabase};
 pub use env::{ADMIN_EMAIL, ADMIN_PASSWORD, POSTGRES_ENV, TEST_KEK};
 pub use tokens::{cookie_value, set_cookie, verify_with_jwks};

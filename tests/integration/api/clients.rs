@@ -191,45 +191,14 @@ async fn legacy_client_keeps_working(engine: Engine) {
     let Some(db) = TestDatabase::create(engine).await else {
         return eprintln!("skipped: set {POSTGRES_ENV} to run on PostgreSQL");
     };
-    let folder = match engine {
-        Engine::Sqlite => "migrations/sqlite",
-        Engine::Postgres => "migrations/postgres",
-    };
-    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(folder))
-        .await
-        .unwrap();
-    migrator.migrations = std::borrow::Cow::Owned(
-        migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < 6)
-            .cloned()
-            .collect(),
-    );
     let secret = "a-secret-from-before-the-code-flow";
     let hash = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes())
         .as_ref()
         .to_vec();
     let insert = "INSERT INTO clients (id, name, secret_hash, scopes, introspection, created_at) \
                   VALUES ('legacy', 'legacy', $1, 'read', 0, 1)";
-    match engine {
-        Engine::Sqlite => {
-            use std::str::FromStr;
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
-                .unwrap()
-                .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            migrator.run(&pool).await.unwrap();
-            sqlx::query(insert).bind(hash).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-        Engine::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            migrator.run(&pool).await.unwrap();
-            sqlx::query(insert).bind(hash).execute(&pool).await.unwrap();
-            pool.close().await;
-        }
-    }
+    db.migrated_before(engine, 6, &[(insert.to_owned(), vec![hash])])
+        .await;
     let app = spawn_on(
         Arc::new(db),
         engine,

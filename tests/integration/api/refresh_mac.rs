@@ -86,61 +86,20 @@ async fn tokens_from_before_the_mac_keep_working(engine: Engine) {
     let Some(db) = TestDatabase::create(engine).await else {
         return eprintln!("skipped: set {POSTGRES_ENV} to run on PostgreSQL");
     };
-    let folder = match engine {
-        Engine::Sqlite => "migrations/sqlite",
-        Engine::Postgres => "migrations/postgres",
-    };
-    let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new(folder))
-        .await
-        .unwrap();
-    migrator.migrations = std::borrow::Cow::Owned(
-        migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < 13)
-            .cloned()
-            .collect(),
-    );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
     let unsigned = unsigned_token();
     let oldest = URL_SAFE_NO_PAD.encode([5u8; 32]);
-    let statements: Vec<(String, Vec<Vec<u8>>)> = vec![
+    let statements: Vec<Seed> = vec![
         (format!("INSERT INTO users (id, email, password_hash, roles, created_at) VALUES ('u1', 'old@example.com', 'x', '', {now})"), vec![]),
         (format!("INSERT INTO refresh_families (id, user_id, scope, created_at, expires_at) VALUES ('f1', 'u1', '', {now}, {})", now + 3600), vec![]),
         (format!("INSERT INTO refresh_families (id, user_id, scope, created_at, expires_at) VALUES ('f2', 'u1', '', {now}, {})", now + 3600), vec![]),
         (format!("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, 'f1', {now}, {})", now + 3600), vec![lookup_key(&unsigned)]),
         (format!("INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES ($1, 'f2', {now}, {})", now + 3600), vec![lookup_key(&oldest)]),
     ];
-    macro_rules! seed {
-        ($pool:expr) => {{
-            migrator.run(&$pool).await.unwrap();
-            for (sql, binds) in &statements {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for b in binds {
-                    q = q.bind(b.clone());
-                }
-                q.execute(&$pool).await.unwrap();
-            }
-            $pool.close().await;
-        }};
-    }
-    match engine {
-        Engine::Sqlite => {
-            use std::str::FromStr;
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
-                .unwrap()
-                .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            seed!(pool);
-        }
-        Engine::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            seed!(pool);
-        }
-    }
+    db.migrated_before(engine, 13, &statements).await;
     let app = spawn_on(
         Arc::new(db),
         engine,
