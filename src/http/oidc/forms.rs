@@ -5,7 +5,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
-use super::cookies::{form_token_matches, session};
+use super::cookies::{form_token_matches, session, session_value};
 use super::flow::{checked, current_sign_in, failure_page, login_page, proceed, redirect_error};
 use super::page::error_page;
 use crate::http::auth::client_address;
@@ -99,7 +99,12 @@ pub async fn login_post(
     };
     match state
         .sessions
-        .sign_in(email, password, address.as_deref())
+        .sign_in(
+            email,
+            password,
+            address.as_deref(),
+            session_value(&req).as_deref(),
+        )
         .await
     {
         Ok(new) => {

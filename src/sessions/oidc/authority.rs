@@ -36,12 +36,16 @@ pub(super) fn sha256(text: &str) -> Vec<u8> {
 
 impl SessionService {
     /// Checks the password as every login does (throttled, one answer for unknown
-    /// user and wrong password) and starts an authority session.
+    /// user and wrong password) and starts an authority session. The browser's session
+    /// before it (`replaced`, the cookie it sent) ends: its secret opens nothing any
+    /// more. The families it started live on, as they would after a cookie expired:
+    /// signing in again is not signing out of the apps.
     pub async fn sign_in(
         &self,
         email: &str,
         password: String,
         address: Option<&str>,
+        replaced: Option<&str>,
     ) -> Result<NewSignIn, LoginFailure> {
         let user = self.authenticate(email, password, address).await?;
         let secret = random_secret()?;
@@ -55,6 +59,14 @@ impl SessionService {
         };
         self.store.insert_authority_session(&row).await?;
         tracing::info!(user = %user.id, session = %row.id, "signed in at the hosted login page");
+        if let Some(previous) = replaced {
+            if let Some(old) = self.signed_in(previous).await? {
+                self.store
+                    .end_authority_session(&old.session_id, self.clock.unix_time())
+                    .await?;
+                tracing::info!(session = %old.session_id, "authority session replaced by a new sign-in");
+            }
+        }
         Ok(NewSignIn {
             cookie_value: secret,
             max_age: self.authority_ttl,

@@ -95,3 +95,51 @@ both_engines! {
         assert_eq!(res.status(), StatusCode::OK);
     }
 }
+
+both_engines! {
+    async fn signing_in_again_ends_the_browsers_previous_session_but_not_its_apps(app) {
+        app.create_user(EMAIL, PASSWORD, &[]).await;
+        app.create_user("frank@example.com", "frank-password-1234", &[]).await;
+        let rp = app.register_rp(json!({"first_party": true})).await;
+        let pkce = Pkce::new();
+        let b = browser();
+        let page = b.get(app.authorize_url(&rp, &pkce, &[])).send().await.unwrap().text().await.unwrap();
+        let res = app.submit(&b, &page, paths::OAUTH_LOGIN, &[("email", EMAIL), ("password", PASSWORD)]).await;
+        let first = cookie_value(&set_cookie(&res, "tessera_session").expect("the session cookie is set"));
+        let erin = ok_json(app.exchange_code(&rp, &redirect_params(&res).1["code"], &pkce.verifier).await).await;
+
+        // Another user signs in on the same browser.
+        let params = app
+            .code_flow(&b, &app.authorize_url(&rp, &pkce, &[("prompt", "login")]), "frank@example.com", "frank-password-1234")
+            .await;
+        assert!(params.contains_key("code"), "{params:?}");
+
+        // The first session's cookie, replayed, opens nothing: the page asks again.
+        let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let res = replay
+            .get(app.authorize_url(&rp, &pkce, &[]))
+            .header("cookie", format!("tessera_session={first}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "the replaced session is over");
+        assert!(res.text().await.unwrap().contains("id=\"sign-in\""));
+        let res = replay
+            .get(app.authorize_url(&rp, &pkce, &[("prompt", "none")]))
+            .header("cookie", format!("tessera_session={first}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(redirect_params(&res).1["error"], "login_required");
+
+        // The new session goes on without a password; the first user's app keeps its tokens.
+        let res = b.get(app.authorize_url(&rp, &pkce, &[("prompt", "none")])).send().await.unwrap();
+        assert!(redirect_params(&res).1.contains_key("code"));
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", erin["refresh_token"].as_str().unwrap()),
+            ("client_id", rp.client_id.as_str()),
+        ];
+        assert_eq!(app.token(&form, None).await.status(), StatusCode::OK);
+    }
+}
