@@ -1,5 +1,6 @@
-# Shared by the refresh benchmarks (bench/refresh/run.sh, bench/refresh_junk/run.sh):
-# process bookkeeping and cleanup, ports, waiting for HTTP, reading wrk's summary lines.
+# Shared by the benchmarks that drive the release binary over HTTP (bench/refresh,
+# bench/refresh_junk, bench/codeflow): process bookkeeping and cleanup, ports, waiting
+# for HTTP, starting tessera, seeding refresh tokens, reading wrk's summary lines.
 # The caller sets WORK, PG_ADMIN_URL and PG_DB before sourcing, and appends the pid of
 # every process it starts to PIDS; setting PG_CREATED=1 has the database dropped on exit.
 
@@ -53,3 +54,51 @@ wait_http() { # url seconds
 
 # field NAME LINE -> value of NAME=... in a "KEY a=1 b=2" line
 field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<"$2"; }
+
+# start_tessera NAME DB_URL: `tessera serve` on free loopback ports, in $WORK/NAME, with
+# the caller's TESSERA_BIN, WORKERS, POOL, ADMIN_EMAIL and ADMIN_PASSWORD, prefixed by
+# the SERVER_PIN command array when the caller set one (taskset), and any TESSERA_ENV
+# entries (NAME=value) the caller added. Sets T_PID, T_URL and T_METRICS.
+start_tessera() {
+  local name=$1 db_url=$2 port mport
+  port=$(free_port); mport=$(free_port)
+  T_URL=http://127.0.0.1:$port
+  T_METRICS=http://127.0.0.1:$mport
+  mkdir -p "$WORK/$name"
+  (cd "$WORK/$name" && exec env \
+      TESSERA__SERVER__LISTEN=127.0.0.1:$port \
+      TESSERA__SERVER__METRICS_LISTEN=127.0.0.1:$mport \
+      TESSERA__SERVER__WORKERS=$WORKERS \
+      TESSERA__ISSUER=http://127.0.0.1:$port \
+      TESSERA__DATABASE__URL=$db_url \
+      TESSERA__DATABASE__MAX_CONNECTIONS=$POOL \
+      TESSERA__KEYS__KEK="$(head -c 32 /dev/urandom | base64 -w0)" \
+      TESSERA__COOKIES__SECURE=false \
+      TESSERA__BOOTSTRAP__ADMIN_EMAIL=$ADMIN_EMAIL \
+      TESSERA__BOOTSTRAP__ADMIN_PASSWORD=$ADMIN_PASSWORD \
+      "${TESSERA_ENV[@]}" \
+      "${SERVER_PIN[@]}" "$TESSERA_BIN" serve) >"$WORK/$name.log" 2>&1 &
+  T_PID=$!
+  PIDS+=("$T_PID")
+  wait_http "$T_URL/readyz" 120 || { tail -20 "$WORK/$name.log" >&2; return 1; }
+}
+TESSERA_ENV=()
+SERVER_PIN=()
+
+# seed_refresh URL FILE: CONNS first-party password logins as the bootstrap admin, one
+# refresh token per line of FILE, for rotate.lua's chains.
+seed_refresh() {
+  local url=$1 file=$2 n
+  : >"$file"
+  seq "$CONNS" | xargs -P 4 -I{} curl -fsS --max-time 60 \
+      --data-urlencode grant_type=password \
+      --data-urlencode "username=$ADMIN_EMAIL" \
+      --data-urlencode "password=$ADMIN_PASSWORD" \
+      "$url/oauth/token" -o "$file.{}"
+  for i in $(seq "$CONNS"); do
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$file.$i" >>"$file"
+    rm -f "$file.$i"
+  done
+  n=$(wc -l <"$file")
+  (( n == CONNS )) || { echo "seeded $n refresh tokens, wanted $CONNS" >&2; return 1; }
+}

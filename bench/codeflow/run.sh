@@ -46,6 +46,7 @@ fi
 WORK=$(mktemp -d /tmp/tessera-bench-codeflow.XXXXXX)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+TESSERA_ENV=(TESSERA__LOG__FILTER=warn)
 
 if ! command -v wrk >/dev/null; then
   log "installing wrk"
@@ -63,46 +64,6 @@ if [[ ${SKIP_BUILD:-0} != 1 && $TESSERA_BIN == "$ROOT/target/release/tessera" ]]
     || { tail -30 "$WORK/build.log" >&2; exit 2; }
 fi
 [[ -x $TESSERA_BIN ]] || { echo "no binary at $TESSERA_BIN" >&2; exit 2; }
-
-start_tessera() { # name db_url -> sets T_PID T_URL
-  local name=$1 db_url=$2 port mport
-  port=$(free_port); mport=$(free_port)
-  T_URL=http://127.0.0.1:$port
-  mkdir -p "$WORK/$name"
-  (cd "$WORK/$name" && exec env \
-      TESSERA__SERVER__LISTEN=127.0.0.1:$port \
-      TESSERA__SERVER__METRICS_LISTEN=127.0.0.1:$mport \
-      TESSERA__SERVER__WORKERS=$WORKERS \
-      TESSERA__ISSUER=http://127.0.0.1:$port \
-      TESSERA__DATABASE__URL=$db_url \
-      TESSERA__DATABASE__MAX_CONNECTIONS=$POOL \
-      TESSERA__KEYS__KEK="$(head -c 32 /dev/urandom | base64 -w0)" \
-      TESSERA__COOKIES__SECURE=false \
-      TESSERA__LOG__FILTER=warn \
-      TESSERA__BOOTSTRAP__ADMIN_EMAIL=$ADMIN_EMAIL \
-      TESSERA__BOOTSTRAP__ADMIN_PASSWORD=$ADMIN_PASSWORD \
-      "$TESSERA_BIN" serve) >"$WORK/$name.log" 2>&1 &
-  T_PID=$!
-  PIDS+=("$T_PID")
-  wait_http "$T_URL/readyz" 60 || { tail -20 "$WORK/$name.log" >&2; return 1; }
-}
-
-# seed_refresh URL FILE: CONNS first-party password logins (as bench/refresh/run.sh),
-# one refresh token per line, for rotate.lua's chains.
-seed_refresh() {
-  local url=$1 file=$2
-  : >"$file"
-  seq "$CONNS" | xargs -P 4 -I{} curl -fsS --max-time 30 \
-      --data-urlencode grant_type=password \
-      --data-urlencode "username=$ADMIN_EMAIL" \
-      --data-urlencode "password=$ADMIN_PASSWORD" \
-      "$url/oauth/token" -o "$file.{}"
-  for i in $(seq "$CONNS"); do
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$file.$i" >>"$file"
-    rm -f "$file.$i"
-  done
-  (( $(wc -l <"$file") == CONNS )) || { echo "seeded too few refresh tokens" >&2; return 1; }
-}
 
 declare -A RPS P99 BAD AUTHORIZE
 record() { # key line

@@ -131,23 +131,6 @@ if [[ ${ONLY_TESSERA:-0} != 1 && " $ENGINES " == *" sqlite "* && ! -d $BENCH_DIR
 fi
 
 # ---------------------------------------------------------------- helpers
-# seed URL FILE: one password login per connection, its refresh_token on a line of FILE.
-seed() {
-  local url=$1 file=$2
-  : >"$file"
-  seq "$CONNS" | xargs -P 4 -I{} curl -fsS --max-time 30 \
-      --data-urlencode grant_type=password \
-      --data-urlencode "username=$ADMIN_EMAIL" \
-      --data-urlencode "password=$ADMIN_PASSWORD" \
-      "$url/oauth/token" -o "$file.{}"
-  for i in $(seq "$CONNS"); do
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$file.$i" >>"$file"
-    rm -f "$file.$i"
-  done
-  local n; n=$(wc -l <"$file")
-  (( n == CONNS )) || { echo "seeded $n tokens, wanted $CONNS" >&2; return 1; }
-}
-
 # drive URL FILE -> the ROTATE line of wrk
 drive() {
   local url=$1 file=$2 out
@@ -159,29 +142,6 @@ drive() {
 
 metric() { # metrics_url name
   curl -fsS "$1/metrics" | awk -v n="$2" '$1 == n {print $2}'
-}
-
-start_tessera() { # engine db_url -> sets T_PID T_URL T_METRICS
-  local engine=$1 db_url=$2 port mport
-  port=$(free_port); mport=$(free_port)
-  T_URL=http://127.0.0.1:$port
-  T_METRICS=http://127.0.0.1:$mport
-  mkdir -p "$WORK/tessera-$engine"
-  (cd "$WORK/tessera-$engine" && exec env \
-      TESSERA__SERVER__LISTEN=127.0.0.1:$port \
-      TESSERA__SERVER__METRICS_LISTEN=127.0.0.1:$mport \
-      TESSERA__SERVER__WORKERS=$WORKERS \
-      TESSERA__ISSUER=http://127.0.0.1:$port \
-      TESSERA__DATABASE__URL=$db_url \
-      TESSERA__DATABASE__MAX_CONNECTIONS=$POOL \
-      TESSERA__KEYS__KEK="$(head -c 32 /dev/urandom | base64 -w0)" \
-      TESSERA__COOKIES__SECURE=false \
-      TESSERA__BOOTSTRAP__ADMIN_EMAIL=$ADMIN_EMAIL \
-      TESSERA__BOOTSTRAP__ADMIN_PASSWORD=$ADMIN_PASSWORD \
-      "$TESSERA_BIN" serve) >"$WORK/tessera-$engine.log" 2>&1 &
-  T_PID=$!
-  PIDS+=("$T_PID")
-  wait_http "$T_URL/readyz" 60 || { tail -20 "$WORK/tessera-$engine.log" >&2; return 1; }
 }
 
 declare -A RPS P99 BAD
@@ -256,7 +216,7 @@ measure_tessera() { # engine round [large]
     seed_families "$engine" "$db_url"
   fi
   start_tessera "$engine-$round$large" "$db_url"
-  seed "$T_URL" "$WORK/tokens-$engine-$round.txt"
+  seed_refresh "$T_URL" "$WORK/tokens-$engine-$round.txt"
   before=$(metric "$T_METRICS" tessera_refresh_rotations_total); before=${before:-0}
   s=$(mktemp "$WORK/snap.XXXXXX"); snap "$s"
   line=$(drive "$T_URL" "$WORK/tokens-$engine-$round.txt")
@@ -283,7 +243,7 @@ measure_node() { # round (SQLite only)
   npid=$!
   PIDS+=("$npid")
   wait_http "$url/healthz" 30
-  seed "$url" "$WORK/tokens-node-$round.txt"
+  seed_refresh "$url" "$WORK/tokens-node-$round.txt"
   s=$(mktemp "$WORK/snap.XXXXXX"); snap "$s"
   line=$(drive "$url" "$WORK/tokens-node-$round.txt")
   others "$s" >&2

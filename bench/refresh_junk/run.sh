@@ -23,7 +23,10 @@
 # Knobs (env): ROUNDS (3), DURATION (10 s), CONNS (64), THREADS (2), JUNK_CONNS (2 x
 # CONNS), JUNK_RATIO (1.0), POOL (10), WORKERS (0 = one per core), ENGINES, PG_ADMIN_URL,
 # TESSERA_BIN (default target/release/tessera, built unless SKIP_BUILD=1 or TESSERA_BIN
-# is given), KEEP=1 (keep the work dir with wrk's and the server's output).
+# is given), KEEP=1 (keep the work dir with wrk's and the server's output),
+# SERVER_CPUS and LOAD_CPUS (taskset lists, e.g. 0 and 1: tessera on its cores, both
+# wrk processes on the others, so that the load generators' CPU, which grows with the
+# junk, is not taken from the server; PostgreSQL itself is not pinned).
 # Exit status: 0 target met, 3 a target missed, anything else: the benchmark broke.
 # Only loopback addresses are used; every process started here is stopped on exit.
 set -euo pipefail
@@ -48,6 +51,8 @@ BUILD=1
 [[ -z ${TESSERA_BIN:-} && ${SKIP_BUILD:-0} != 1 ]] || BUILD=0
 TESSERA_BIN=${TESSERA_BIN:-$ROOT/target/release/tessera}
 [[ $TESSERA_BIN == /* ]] || TESSERA_BIN=$PWD/$TESSERA_BIN
+LOAD_PIN=()
+[[ -z ${LOAD_CPUS:-} ]] || LOAD_PIN=(taskset -c "$LOAD_CPUS")
 ADMIN_EMAIL=bench-admin@example.com
 ADMIN_PASSWORD='bench-password-Correct-Horse-42'
 
@@ -60,6 +65,7 @@ WORK=$(mktemp -d /tmp/tessera-bench-junk.XXXXXX)
 # Process bookkeeping, cleanup and helpers shared with the other refresh benchmark.
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+[[ -z ${SERVER_CPUS:-} ]] || SERVER_PIN=(taskset -c "$SERVER_CPUS")
 
 metric() { # name (labels included, as scraped) -> value, 0 when absent
   local v
@@ -83,53 +89,13 @@ fi
 [[ -x $TESSERA_BIN ]] || { echo "no binary at $TESSERA_BIN" >&2; exit 2; }
 
 # ---------------------------------------------------------------- helpers
-# seed FILE: one password login per connection, its refresh_token on a line of FILE.
-seed() {
-  local file=$1
-  : >"$file"
-  seq "$CONNS" | xargs -P 4 -I{} curl -fsS --max-time 60 \
-      --data-urlencode grant_type=password \
-      --data-urlencode "username=$ADMIN_EMAIL" \
-      --data-urlencode "password=$ADMIN_PASSWORD" \
-      "$T_URL/oauth/token" -o "$file.{}"
-  for i in $(seq "$CONNS"); do
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$file.$i" >>"$file"
-    rm -f "$file.$i"
-  done
-  local n; n=$(wc -l <"$file")
-  (( n == CONNS )) || { echo "seeded $n tokens, wanted $CONNS" >&2; return 1; }
-}
-
 # rotate FILE TAG -> the ROTATE line of wrk (bench/refresh/rotate.lua)
 rotate() {
   local out
-  out=$(TOKENS_FILE=$1 WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" \
+  out=$(TOKENS_FILE=$1 WRK_THREADS=$THREADS "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" \
         --timeout 10s --latency -s "$ROOT/bench/refresh/rotate.lua" "$T_URL")
   echo "$out" >"$WORK/$2-rotate.txt"
   grep '^ROTATE ' <<<"$out"
-}
-
-start_tessera() { # engine db_url -> sets T_PID T_URL T_METRICS
-  local engine=$1 db_url=$2 port mport
-  port=$(free_port); mport=$(free_port)
-  T_URL=http://127.0.0.1:$port
-  T_METRICS=http://127.0.0.1:$mport
-  mkdir -p "$WORK/tessera-$engine"
-  (cd "$WORK/tessera-$engine" && exec env \
-      TESSERA__SERVER__LISTEN=127.0.0.1:$port \
-      TESSERA__SERVER__METRICS_LISTEN=127.0.0.1:$mport \
-      TESSERA__SERVER__WORKERS=$WORKERS \
-      TESSERA__ISSUER=http://127.0.0.1:$port \
-      TESSERA__DATABASE__URL=$db_url \
-      TESSERA__DATABASE__MAX_CONNECTIONS=$POOL \
-      TESSERA__KEYS__KEK="$(head -c 32 /dev/urandom | base64 -w0)" \
-      TESSERA__COOKIES__SECURE=false \
-      TESSERA__BOOTSTRAP__ADMIN_EMAIL=$ADMIN_EMAIL \
-      TESSERA__BOOTSTRAP__ADMIN_PASSWORD=$ADMIN_PASSWORD \
-      "$TESSERA_BIN" serve) >"$WORK/tessera-$engine.log" 2>&1 &
-  T_PID=$!
-  PIDS+=("$T_PID")
-  wait_http "$T_URL/readyz" 120 || { tail -20 "$WORK/tessera-$engine.log" >&2; return 1; }
 }
 
 fresh_pg() {
@@ -147,7 +113,7 @@ measure() { # engine round
   if [[ $engine == sqlite ]]; then db_url=sqlite://$WORK/tessera-$round.db; else fresh_pg; db_url=$PG_BENCH_URL; fi
   start_tessera "$tag" "$db_url"
 
-  seed "$WORK/tokens-$tag-clean.txt"
+  seed_refresh "$T_URL" "$WORK/tokens-$tag-clean.txt"
   tx0=$(metric tessera_refresh_writer_transactions_total)
   rot0=$(metric tessera_refresh_rotations_total)
   line=$(rotate "$WORK/tokens-$tag-clean.txt" "$tag-clean")
@@ -161,11 +127,11 @@ measure() { # engine round
   P99C[$engine]+="$(field p99_ms "$line") "
   BAD[$engine]=$(( ${BAD[$engine]:-0} + $(field non200 "$line") ))
 
-  seed "$WORK/tokens-$tag-junk.txt"
+  seed_refresh "$T_URL" "$WORK/tokens-$tag-junk.txt"
   rate=$(awk -v r="$clean" -v k="$JUNK_RATIO" 'BEGIN { printf "%d", r * k }')
   (( rate > 0 )) || rate=1
   # The junk starts first and ends last, so it covers the whole measured window.
-  JUNK_RATE=$rate WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$JUNK_CONNS" -d"$((DURATION + 3))s" \
+  JUNK_RATE=$rate WRK_THREADS=$THREADS "${LOAD_PIN[@]}" wrk -t"$THREADS" -c"$JUNK_CONNS" -d"$((DURATION + 3))s" \
       --timeout 10s --latency -s "$HERE/junk.lua" "$T_URL" >"$WORK/$tag-junk.txt" 2>&1 &
   jpid=$!
   PIDS+=("$jpid")
@@ -223,7 +189,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 at_least() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; }
 
 echo
-echo "Refresh rotations with and without junk: median of $ROUNDS round(s) of ${DURATION}s, wrk -t$THREADS -c$CONNS (junk -c$JUNK_CONNS), DB pool $POOL, $(nproc) cores, $(basename "$TESSERA_BIN") at $TESSERA_BIN"
+echo "Refresh rotations with and without junk: median of $ROUNDS round(s) of ${DURATION}s, wrk -t$THREADS -c$CONNS (junk -c$JUNK_CONNS), DB pool $POOL, $(nproc) cores, $(basename "$TESSERA_BIN") at $TESSERA_BIN${SERVER_CPUS:+, server on CPUs $SERVER_CPUS}${LOAD_CPUS:+, load on CPUs $LOAD_CPUS}"
 printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s\n' engine clean/s junk_on/s ratio junk_asked junk_done p99_clean p99_junk non200
 for engine in $ENGINES; do
   c=$(median "${CLEAN[$engine]}"); j=$(median "${JUNKED[$engine]}")
