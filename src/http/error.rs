@@ -27,7 +27,7 @@ pub struct ErrorBody<'a> {
 }
 
 /// Seconds a client should wait before retrying when the database is down.
-const UNAVAILABLE_RETRY_SECS: u64 = 5;
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl ApiError {
     /// An error with the status its code usually has (`ErrorCode::status`).

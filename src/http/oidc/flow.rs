@@ -3,7 +3,7 @@
 //! `sessions::oidc::next_step` decides.
 
 use actix_web::cookie::Cookie;
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::cookies::form_token;
@@ -21,11 +21,17 @@ pub fn failure_page(e: impl Into<SessionError>) -> HttpResponse {
     match e.into() {
         SessionError::Store(crate::storage::StoreError::Unavailable(cause)) => {
             tracing::warn!(error = %cause, "database unavailable");
-            error_page(
+            let mut page = error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
                 "the service is temporarily unavailable; retry later",
-            )
+            );
+            // As every JSON 503 does: the browser (or a person) may try again.
+            page.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::http::error::UNAVAILABLE_RETRY_SECS),
+            );
+            page
         }
         other => {
             tracing::error!(error = %other, "authorization flow failed");

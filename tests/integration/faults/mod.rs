@@ -5,6 +5,7 @@
 //! Owns the load generator, the client-side session helpers and the database audits.
 //! May import `crate::common`; nothing outside `faults` imports it.
 
+mod code_flow;
 mod crash;
 mod db_checks;
 mod load;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::code_flow::CodeFlow;
 use super::load::{Load, Phase, Report};
 use super::private_postgres::PrivatePostgres;
 use super::read_only_storage::{self, ReadOnlyStorage};
@@ -187,6 +188,10 @@ async fn run(mut backing: Backing) {
         &session::get(&http, &base, &status_list).await,
     );
 
+    // The code flow: signed in on the hosted page, and a code issued before the outage.
+    let flow = CodeFlow::start(&http, &base, &browser.access).await;
+    let code_before = flow.code(&base).await;
+
     let load = Load::start(&base, ADMIN_EMAIL, ADMIN_PASSWORD);
     tokio::time::sleep(PHASE_TIME).await;
 
@@ -218,19 +223,41 @@ async fn run(mut backing: Backing) {
         ("grant_type", "refresh_token"),
         ("refresh_token", oauth.refresh.as_str()),
     ];
-    let (ready, login, refresh, password, oauth_refresh, me, jwks, discovery, health, list) = tokio::join!(
-        session::get(&http, &base, paths::READYZ),
-        session::login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD),
-        session::refresh(&http, &base, &browser.refresh),
-        session::oauth_token(&http, &base, &password_form),
-        session::oauth_token(&http, &base, &refresh_form),
-        session::me(&http, &base, &browser.access),
-        session::get(&http, &base, paths::JWKS),
-        session::get(&http, &base, paths::OPENID_CONFIGURATION),
-        session::get(&http, &base, paths::HEALTHZ),
-        session::get(&http, &base, &status_list),
+    let (
+        (ready, login, refresh, password, oauth_refresh, me, jwks, discovery, health, list),
+        (authorized, exchanged),
+    ) = tokio::join!(
+        async {
+            tokio::join!(
+                session::get(&http, &base, paths::READYZ),
+                session::login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD),
+                session::refresh(&http, &base, &browser.refresh),
+                session::oauth_token(&http, &base, &password_form),
+                session::oauth_token(&http, &base, &refresh_form),
+                session::me(&http, &base, &browser.access),
+                session::get(&http, &base, paths::JWKS),
+                session::get(&http, &base, paths::OPENID_CONFIGURATION),
+                session::get(&http, &base, paths::HEALTHZ),
+                session::get(&http, &base, &status_list),
+            )
+        },
+        async {
+            tokio::join!(
+                flow.authorize(&base),
+                flow.exchange(&http, &base, &code_before)
+            )
+        },
     );
     assert_clean_unavailable(paths::READYZ, &ready);
+    // The hosted flow's page says so too, never a 500 or a code that was not stored.
+    assert_eq!(
+        authorized.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "/oauth/authorize during the outage"
+    );
+    assert!(authorized.code.is_none());
+    assert_eq!(authorized.retry_after.as_deref(), Some("5"));
+    assert_clean_unavailable("/oauth/token authorization_code", &exchanged);
     assert_clean_unavailable(paths::LOGIN, &login);
     assert_clean_unavailable(paths::REFRESH, &refresh);
     assert_clean_unavailable("/oauth/token password", &password);
@@ -295,6 +322,16 @@ async fn run(mut backing: Backing) {
     ok(
         "the OAuth refresh token refused during the outage",
         &session::oauth_token(&http, &base, &refresh_form).await,
+    );
+    // The code refused with 503 was not spent, and new ones are issued.
+    ok(
+        "the code refused during the outage",
+        &flow.exchange(&http, &base, &code_before).await,
+    );
+    let code_after = flow.code(&base).await;
+    ok(
+        "a code issued after recovery",
+        &flow.exchange(&http, &base, &code_after).await,
     );
     ok(
         "/auth/me after recovery",
