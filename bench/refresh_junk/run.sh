@@ -26,7 +26,9 @@
 # is given), KEEP=1 (keep the work dir with wrk's and the server's output),
 # SERVER_CPUS and LOAD_CPUS (taskset lists, e.g. 0 and 1: tessera on its cores, both
 # wrk processes on the others, so that the load generators' CPU, which grows with the
-# junk, is not taken from the server; PostgreSQL itself is not pinned).
+# junk, is not taken from the server), DB_CPUS (a taskset list for every PostgreSQL
+# process during the run, e.g. the server's, so that the database counts as part of the
+# server; put back on every CPU on exit).
 # Exit status: 0 target met, 3 a target missed, anything else: the benchmark broke.
 # Only loopback addresses are used; every process started here is stopped on exit.
 set -euo pipefail
@@ -66,6 +68,18 @@ WORK=$(mktemp -d /tmp/tessera-bench-junk.XXXXXX)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 [[ -z ${SERVER_CPUS:-} ]] || SERVER_PIN=(taskset -c "$SERVER_CPUS")
+# pin_postgres CPUS: every PostgreSQL process (backends forked later inherit it).
+pin_postgres() {
+  local pid
+  for pid in $(pgrep -x postgres || pgrep -f 'postgres:|bin/postgres'); do
+    taskset -a -p -c "$1" "$pid" >/dev/null 2>&1 || true
+  done
+}
+if [[ -n ${DB_CPUS:-} ]]; then
+  command -v taskset >/dev/null || { echo "missing tool: taskset" >&2; exit 2; }
+  pin_postgres "$DB_CPUS"
+  trap 'rc=$?; pin_postgres "0-$(( $(nproc) - 1 ))"; (exit $rc); cleanup' EXIT
+fi
 
 metric() { # name (labels included, as scraped) -> value, 0 when absent
   local v
@@ -189,7 +203,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 at_least() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r >= t) }'; }
 
 echo
-echo "Refresh rotations with and without junk: median of $ROUNDS round(s) of ${DURATION}s, wrk -t$THREADS -c$CONNS (junk -c$JUNK_CONNS), DB pool $POOL, $(nproc) cores, $(basename "$TESSERA_BIN") at $TESSERA_BIN${SERVER_CPUS:+, server on CPUs $SERVER_CPUS}${LOAD_CPUS:+, load on CPUs $LOAD_CPUS}"
+echo "Refresh rotations with and without junk: median of $ROUNDS round(s) of ${DURATION}s, wrk -t$THREADS -c$CONNS (junk -c$JUNK_CONNS), DB pool $POOL, $(nproc) cores, $(basename "$TESSERA_BIN") at $TESSERA_BIN${SERVER_CPUS:+, server on CPUs $SERVER_CPUS}${LOAD_CPUS:+, load on CPUs $LOAD_CPUS}${DB_CPUS:+, PostgreSQL on CPUs $DB_CPUS}"
 printf '%-10s %10s %10s %6s %10s %10s %8s %8s %6s\n' engine clean/s junk_on/s ratio junk_asked junk_done p99_clean p99_junk non200
 for engine in $ENGINES; do
   c=$(median "${CLEAN[$engine]}"); j=$(median "${JUNKED[$engine]}")
