@@ -1,5 +1,5 @@
 //! The authorization code flow's calls go straight to the wrapped store, but for the
-//! codes, which are queued for the code lanes.
+//! codes, queued for the code lanes, and the sign-in lookups, read together.
 
 use async_trait::async_trait;
 
@@ -24,7 +24,7 @@ impl<S: AuthorizationStore + Send + Sync> AuthorizationStore for GroupCommit<S> 
         secret_hash: &[u8],
         now: UnixTime,
     ) -> Result<Option<AuthoritySessionRow>, StoreError> {
-        self.store.live_authority_session(secret_hash, now).await
+        self.read_session(secret_hash, now).await
     }
 
     async fn end_authority_session(

@@ -1,6 +1,7 @@
 //! Group commit for refresh rotations and authorization codes, as a decorator around a
-//! store: `GroupCommit` queues the rotations, and the codes to store and redeem
-//! (`code_lane`), and forwards every other call to the store it wraps, which carries
+//! store: `GroupCommit` queues the rotations, the codes to store and redeem
+//! (`code_lane`) and the sign-in lookups of `/oauth/authorize` (`session_reads`), and
+//! forwards every other call to the store it wraps, which carries
 //! out the batches (`RotationBatches`, `AuthorizationBatches`) and knows nothing of
 //! the queues. The queues and their lanes hold no SQL.
 //!
@@ -32,6 +33,7 @@ mod forward;
 mod forward_authorization;
 mod lane;
 mod screen;
+mod session_reads;
 
 use std::sync::Arc;
 
@@ -45,6 +47,7 @@ use super::{
 use code_lane::{code_lane, CodeJob};
 use lane::{lane, Job};
 use screen::Screened;
+use session_reads::{session_reads, SessionRead};
 
 /// Rotations waiting beyond this are not queued: the caller gets a 503.
 const QUEUE_DEPTH: usize = 8 * 1024;
@@ -67,6 +70,8 @@ pub struct GroupCommit<S> {
     queue: mpsc::Sender<Job>,
     /// Codes to store and to redeem, for the code lanes; they stop likewise.
     codes: mpsc::Sender<CodeJob>,
+    /// Sign-in lookups, read together.
+    sessions: mpsc::Sender<SessionRead>,
 }
 
 impl<S: RotationBatches + AuthorizationBatches + AuthorizationStore + 'static> GroupCommit<S> {
@@ -85,14 +90,21 @@ impl<S: RotationBatches + AuthorizationBatches + AuthorizationStore + 'static> G
         let receiver = Arc::new(Mutex::new(receiver));
         let (codes, code_receiver) = mpsc::channel(QUEUE_DEPTH);
         let code_receiver = Arc::new(Mutex::new(code_receiver));
+        let (sessions, session_receiver) = mpsc::channel(QUEUE_DEPTH);
+        let session_receiver = Arc::new(Mutex::new(session_receiver));
         for _ in 0..lanes.max(1) {
             tokio::spawn(lane(store.clone(), receiver.clone(), metrics.clone()));
             tokio::spawn(code_lane(store.clone(), code_receiver.clone()));
+        }
+        // Reads need no writer: two, so that one forms while the other reads.
+        for _ in 0..lanes.max(2) {
+            tokio::spawn(session_reads(store.clone(), session_receiver.clone()));
         }
         Self {
             store,
             queue,
             codes,
+            sessions,
         }
     }
 }
@@ -123,6 +135,25 @@ impl<S> GroupCommit<S> {
         let (reply, answer) = oneshot::channel();
         self.codes
             .try_send(CodeJob::Redeem(r.clone(), reply))
+            .map_err(|_| overloaded())?;
+        answer.await.map_err(|_| overloaded())?
+    }
+}
+
+impl<S> GroupCommit<S> {
+    /// Queues a sign-in lookup, and waits for its answer.
+    async fn read_session(
+        &self,
+        secret_hash: &[u8],
+        now: crate::domain::UnixTime,
+    ) -> Result<Option<super::AuthoritySessionRow>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sessions
+            .try_send(SessionRead {
+                secret_hash: secret_hash.to_vec(),
+                now,
+                reply,
+            })
             .map_err(|_| overloaded())?;
         answer.await.map_err(|_| overloaded())?
     }

@@ -4,14 +4,15 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{codes, user_is_live, SqlStore};
+use super::code_sql::live_sessions_sql;
+use super::{codes, SqlStore};
 use crate::domain::{ClientId, FamilyId, UnixTime, UserId};
 use crate::storage::{
     AuthoritySessionRow, AuthorizationStore, CodeRedemption, CodeRow, ConsentRow, RedeemOutcome,
     StoreError,
 };
 
-fn session_from_row(row: &AnyRow) -> Result<AuthoritySessionRow, StoreError> {
+pub(super) fn session_from_row(row: &AnyRow) -> Result<AuthoritySessionRow, StoreError> {
     Ok(AuthoritySessionRow {
         id: row.try_get("id")?,
         secret_hash: row.try_get("secret_hash")?,
@@ -58,16 +59,11 @@ impl AuthorizationStore for SqlStore {
         secret_hash: &[u8],
         now: UnixTime,
     ) -> Result<Option<AuthoritySessionRow>, StoreError> {
-        let row = sqlx::query(concat!(
-            "SELECT s.id, s.secret_hash, s.user_id, s.auth_time, s.expires_at \
-             FROM authority_sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.secret_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND ",
-            user_is_live!()
-        ))
-        .bind(secret_hash.to_vec())
-        .bind(now.secs())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(live_sessions_sql(1)))
+            .bind(now.secs())
+            .bind(secret_hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(session_from_row).transpose()
     }
 

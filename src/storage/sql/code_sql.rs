@@ -18,16 +18,11 @@ pub fn insert_codes_sql(n: usize) -> String {
     )
 }
 
-/// The one statement that decides which presentation spends code `$1`: unused,
-/// unexpired at `$2`, and presented by the client it was issued to (`$3`). It names
-/// the family it is about to start (`$4`), so that a second presentation finds it, and
-/// returns the code with its owner's e-mail and roles (NULL when the user or the
-/// authority session is no longer good; scalar subqueries, because SQLite's RETURNING
-/// cannot name other tables).
-pub const SPEND_CODE: &str = concat!(
-    "UPDATE authorization_codes SET used_at = $2, family_id = $4 \
-     WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 AND client_id = $3 \
-     RETURNING client_id, redirect_uri, code_challenge, scope, nonce, user_id, session_id, \
+/// What a spent code's row returns: the code, and its owner's e-mail and roles (NULL
+/// when the user or the authority session is no longer good; scalar subqueries,
+/// because SQLite's RETURNING cannot name other tables).
+const SPENT_COLUMNS: &str = concat!(
+    "hash, client_id, redirect_uri, code_challenge, scope, nonce, user_id, session_id, \
      auth_time, expires_at, \
      (SELECT u.email FROM users u JOIN authority_sessions s ON s.user_id = u.id \
       WHERE u.id = authorization_codes.user_id AND s.id = authorization_codes.session_id \
@@ -37,11 +32,62 @@ pub const SPEND_CODE: &str = concat!(
      (SELECT u.roles FROM users u WHERE u.id = authorization_codes.user_id) AS owner_roles"
 );
 
-/// What became of code `$1` that `SPEND_CODE` did not spend.
+/// Parameters per code in `spend_codes_sql`: hash, presentation time, the family its
+/// redemption will start, the presenting client.
+pub const SPEND_WIDTH: usize = 4;
+
+/// The one statement that decides which presentations spend `n` distinct codes: each
+/// (`$1, $5, ...`) that is unused, unexpired at its own presentation time
+/// (`$2, $6, ...`) and presented by the client it was issued to (`$4, $8, ...`). Each
+/// spent row names the family it is about to start (`$3, $7, ...`), so that a second
+/// presentation finds it; a code without a row in the result was not spent.
+pub fn spend_codes_sql(n: usize) -> String {
+    let hashes = (0..n)
+        .map(|i| format!("${}", 1 + SPEND_WIDTH * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let by_hash = |column: usize| {
+        let arms = (0..n)
+            .map(|i| {
+                format!(
+                    "WHEN ${} THEN ${}",
+                    1 + SPEND_WIDTH * i,
+                    1 + column + SPEND_WIDTH * i
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!("CASE hash {arms} END")
+    };
+    format!(
+        "UPDATE authorization_codes SET used_at = {now}, family_id = {family} \
+         WHERE hash IN ({hashes}) AND used_at IS NULL AND expires_at > {now} \
+         AND client_id = {client} RETURNING {SPENT_COLUMNS}",
+        now = by_hash(1),
+        family = by_hash(2),
+        client = by_hash(3),
+    )
+}
+
+/// What became of code `$1` that the spend did not spend.
 pub const UNSPENT_CODE: &str = "SELECT used_at, family_id FROM authorization_codes WHERE hash = $1";
 
 /// A spent code whose redemption was refused started no family.
 pub const NO_FAMILY: &str = "UPDATE authorization_codes SET family_id = NULL WHERE hash = $1";
+
+/// The authority sessions whose cookie secret hashes to one of `n` values
+/// (`$2...`), not signed out, not expired at `$1`, of a user who is not disabled.
+pub fn live_sessions_sql(n: usize) -> String {
+    format!(
+        concat!(
+            "SELECT s.id, s.secret_hash, s.user_id, s.auth_time, s.expires_at \
+             FROM authority_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.secret_hash IN ({}) AND s.revoked_at IS NULL AND s.expires_at > $1 AND ",
+            user_is_live!()
+        ),
+        placeholders(2, n, 1)
+    )
+}
 
 pub const FAMILY_WIDTH: usize = 7;
 
@@ -89,9 +135,15 @@ mod tests {
 
     #[test]
     fn a_code_is_spent_only_unused_unexpired_and_by_its_own_client() {
-        assert!(SPEND_CODE.contains(
-            "WHERE hash = $1 AND used_at IS NULL AND expires_at > $2 AND client_id = $3 "
-        ));
-        assert!(SPEND_CODE.contains("s.revoked_at IS NULL AND u.disabled_at IS NULL"));
+        let sql = spend_codes_sql(2);
+        assert!(sql.starts_with(
+            "UPDATE authorization_codes SET used_at = CASE hash WHEN $1 THEN $2 WHEN $5 THEN $6 END, \
+             family_id = CASE hash WHEN $1 THEN $3 WHEN $5 THEN $7 END \
+             WHERE hash IN ($1, $5) AND used_at IS NULL \
+             AND expires_at > CASE hash WHEN $1 THEN $2 WHEN $5 THEN $6 END \
+             AND client_id = CASE hash WHEN $1 THEN $4 WHEN $5 THEN $8 END RETURNING hash, "
+        ), "{sql}");
+        assert!(!sql.contains("$9"), "{sql}");
+        assert!(sql.contains("s.revoked_at IS NULL AND u.disabled_at IS NULL"));
     }
 }

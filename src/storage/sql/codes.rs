@@ -1,20 +1,27 @@
 //! Authorization codes in SQL: storing them, and redeeming them, alone or as a
 //! group-committed batch (`AuthorizationBatches`). A batch stores its codes with one
-//! statement, spends each presented code with one `UPDATE` of its own (the statement
-//! that decides which presentation wins), and starts the families of every accepted
+//! statement, spends every presented code with one `UPDATE` (the statement that
+//! decides which presentation wins; `code_sql::spend_codes_sql`), applies each
+//! redemption's rules to the row it spent, and starts the families of every accepted
 //! redemption with two more statements; a lone redemption is the batch of one.
+
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::authorization::session_from_row;
 use super::code_sql::{
-    insert_codes_sql, insert_families_sql, insert_first_tokens_sql, NO_FAMILY, SPEND_CODE,
-    UNSPENT_CODE,
+    insert_codes_sql, insert_families_sql, insert_first_tokens_sql, live_sessions_sql,
+    spend_codes_sql, NO_FAMILY, UNSPENT_CODE,
 };
 use super::padded::{insert_padded, AnyQuery};
 use super::{words, SqlStore};
-use crate::storage::{AuthorizationBatches, CodeRedemption, CodeRow, RedeemOutcome, StoreError};
+use crate::domain::UnixTime;
+use crate::storage::{
+    AuthoritySessionRow, AuthorizationBatches, CodeRedemption, CodeRow, RedeemOutcome, StoreError,
+};
 
 /// Stores `codes`.
 pub(super) async fn insert_codes(
@@ -51,16 +58,41 @@ fn code_from_row(hash: &[u8], row: &AnyRow) -> Result<CodeRow, StoreError> {
     })
 }
 
-/// Spends the code of `r` and applies its rules. `Redeemed` means its family is yet
-/// to start, by `start_families` in the same transaction.
-async fn spend(conn: &mut AnyConnection, r: &CodeRedemption) -> Result<RedeemOutcome, StoreError> {
-    let spent = sqlx::query(SPEND_CODE)
-        .bind(r.hash.clone())
-        .bind(r.now.secs())
-        .bind(r.client_id.clone())
-        .bind(r.family.id.clone())
-        .fetch_optional(&mut *conn)
-        .await?;
+/// Spends every code of `batch` that can be spent, with one statement (the list
+/// padded to a power of two): the rows it spent, by hash. The codes must be distinct.
+async fn spend(
+    conn: &mut AnyConnection,
+    batch: &[&CodeRedemption],
+) -> Result<HashMap<Vec<u8>, AnyRow>, StoreError> {
+    let Some(last) = batch.last() else {
+        return Ok(HashMap::new());
+    };
+    let n = batch.len().next_power_of_two();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(spend_codes_sql(n)));
+    for i in 0..n {
+        let r = batch.get(i).unwrap_or(last);
+        query = query
+            .bind(r.hash.clone())
+            .bind(r.now.secs())
+            .bind(r.family.id.clone())
+            .bind(r.client_id.clone());
+    }
+    query
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|row| Ok((row.try_get("hash")?, row)))
+        .collect()
+}
+
+/// What presenting `r` got, given the row the spend returned for it (`None`: not
+/// spent); applies its rules, inside the transaction that spent it. `Redeemed` means
+/// its family is yet to start, by `start_families` in the same transaction.
+async fn settle(
+    conn: &mut AnyConnection,
+    r: &CodeRedemption,
+    spent: Option<&AnyRow>,
+) -> Result<RedeemOutcome, StoreError> {
     let Some(row) = spent else {
         let found = sqlx::query(UNSPENT_CODE)
             .bind(r.hash.clone())
@@ -75,7 +107,7 @@ async fn spend(conn: &mut AnyConnection, r: &CodeRedemption) -> Result<RedeemOut
             _ => RedeemOutcome::Invalid,
         });
     };
-    let code = code_from_row(&r.hash, &row)?;
+    let code = code_from_row(&r.hash, row)?;
     let email: Option<String> = row.try_get("owner_email")?;
     match email.filter(|_| (r.accept)(&code)) {
         Some(email) => Ok(RedeemOutcome::Redeemed {
@@ -132,14 +164,32 @@ async fn start_families(
     .await
 }
 
-/// Redeems each of `redemptions` in turn on `conn`, inside the caller's transaction.
+/// Redeems `redemptions` on `conn`, inside the caller's transaction: one statement
+/// spends every distinct code; a code presented again in the same batch is spent after
+/// it, on its own, and finds it spent, as any later presentation would.
 pub(super) async fn redeem(
     conn: &mut AnyConnection,
     redemptions: &[CodeRedemption],
 ) -> Result<Vec<RedeemOutcome>, StoreError> {
+    let mut seen = HashSet::new();
+    let first: Vec<bool> = redemptions
+        .iter()
+        .map(|r| seen.insert(r.hash.as_slice()))
+        .collect();
+    let distinct: Vec<&CodeRedemption> = redemptions
+        .iter()
+        .zip(&first)
+        .filter_map(|(r, first)| first.then_some(r))
+        .collect();
+    let spent = spend(conn, &distinct).await?;
     let mut outcomes = Vec::with_capacity(redemptions.len());
-    for r in redemptions {
-        outcomes.push(spend(conn, r).await?);
+    for (r, first) in redemptions.iter().zip(&first) {
+        outcomes.push(if *first {
+            settle(conn, r, spent.get(&r.hash)).await?
+        } else {
+            let again = spend(conn, &[r]).await?;
+            settle(conn, r, again.get(&r.hash)).await?
+        });
     }
     let started: Vec<(&CodeRedemption, &CodeRow)> = redemptions
         .iter()
@@ -165,5 +215,22 @@ impl AuthorizationBatches for SqlStore {
         let outcomes = redeem(&mut tx, redemptions).await?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    async fn live_authority_sessions(
+        &self,
+        secret_hashes: &[Vec<u8>],
+        now: UnixTime,
+    ) -> Result<Vec<AuthoritySessionRow>, StoreError> {
+        let Some(last) = secret_hashes.last() else {
+            return Ok(Vec::new());
+        };
+        let n = secret_hashes.len().next_power_of_two();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(live_sessions_sql(n))).bind(now.secs());
+        for i in 0..n {
+            query = query.bind(secret_hashes.get(i).unwrap_or(last).clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(session_from_row).collect()
     }
 }

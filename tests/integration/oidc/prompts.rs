@@ -143,3 +143,101 @@ both_engines! {
         assert_eq!(app.token(&form, None).await.status(), StatusCode::OK);
     }
 }
+
+both_engines! {
+    async fn sign_ins_looked_up_together_each_get_codes_for_their_own_user(app) {
+        // Several browsers at /oauth/authorize at once: their sessions are read
+        // together, and each must get codes for its own user, never another's; dead
+        // cookies among them get the sign-in page.
+        let rp = app.register_rp(json!({"first_party": true})).await;
+        let mut cookies = Vec::new();
+        for i in 0..4 {
+            let email = format!("user{i}@example.com");
+            app.create_user(&email, PASSWORD, &[]).await;
+            let cookie = signed_in_cookie(&app, &rp, &browser(), &email, &[]).await;
+            cookies.push((Some(email), cookie));
+        }
+        // A session that another sign-in on its browser ended, and a secret no
+        // session has.
+        let b = browser();
+        let replaced = signed_in_cookie(&app, &rp, &b, "user0@example.com", &[]).await;
+        signed_in_cookie(&app, &rp, &b, "user0@example.com", &[("prompt", "login")]).await;
+        cookies.push((None, replaced));
+        cookies.push((None, "A".repeat(43)));
+        let app = std::sync::Arc::new(app);
+        let mut tasks = Vec::new();
+        for round in 0..4 {
+            for (email, cookie) in &cookies {
+                let (app, rp, email, cookie) = (app.clone(), rp.clone(), email.clone(), cookie.clone());
+                tasks.push(tokio::spawn(async move {
+                    let pkce = Pkce::new();
+                    let res = no_jar()
+                        .get(app.authorize_url(&rp, &pkce, &[]))
+                        .header("cookie", format!("tessera_session={cookie}"))
+                        .send()
+                        .await
+                        .unwrap();
+                    (round, email, res.status(), redirect_code(&res), pkce)
+                }));
+            }
+        }
+        for task in tasks {
+            let (round, email, status, code, pkce) = task.await.unwrap();
+            match email {
+                Some(email) => {
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{email}, round {round}");
+                    let body = ok_json(app.exchange_code(&rp, &code.unwrap(), &pkce.verifier).await).await;
+                    let id = verify_with_jwks(&app.jwks().await, body["id_token"].as_str().unwrap()).unwrap();
+                    assert_eq!(id["email"], email.as_str(), "round {round}: the code is for the browser's own user");
+                }
+                None => {
+                    assert_eq!(status, StatusCode::OK, "a dead cookie gets the sign-in page");
+                    assert!(code.is_none());
+                }
+            }
+        }
+    }
+}
+
+/// A browser without a cookie jar, redirects left to the test.
+fn no_jar() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn redirect_code(res: &reqwest::Response) -> Option<String> {
+    res.headers().get("location")?;
+    redirect_params(res).1.get("code").cloned()
+}
+
+/// Signs `email` in on the hosted page with browser `b` (`extra` on the authorize
+/// request): the session cookie's value.
+async fn signed_in_cookie(
+    app: &TestApp,
+    rp: &crate::common::oidc::Rp,
+    b: &reqwest::Client,
+    email: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    let page = b
+        .get(app.authorize_url(rp, &Pkce::new(), extra))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"sign-in\""), "{page}");
+    let res = app
+        .submit(
+            b,
+            &page,
+            paths::OAUTH_LOGIN,
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    cookie_value(&set_cookie(&res, "tessera_session").expect("the session cookie is set"))
+}
