@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::next_batch;
+
 use crate::storage::{
     AuthorizationBatches, AuthorizationStore, CodeRedemption, CodeRow, RedeemOutcome, StoreError,
 };
@@ -49,13 +51,9 @@ pub async fn code_lane<S: AuthorizationBatches + AuthorizationStore>(
     receiver: Arc<Mutex<mpsc::Receiver<CodeJob>>>,
 ) {
     loop {
-        let mut jobs = Vec::with_capacity(MAX_BATCH);
-        {
-            let mut receiver = receiver.lock().await;
-            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                return;
-            }
-        }
+        let Some(mut jobs) = next_batch(&receiver, MAX_BATCH).await else {
+            return;
+        };
         if jobs.len() == 1 {
             if let Some(job) = jobs.pop() {
                 job.run_alone(&*store).await;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::next_batch;
+
 use super::screen::{screen, ScreenRecord};
 use super::RotationMetrics;
 use crate::domain::{ClientId, StatusSlot, UnixTime};
@@ -75,13 +77,9 @@ pub async fn lane<S: RotationBatches>(
 ) {
     let record = ScreenRecord::default();
     loop {
-        let mut jobs = Vec::with_capacity(MAX_BATCH);
-        {
-            let mut receiver = receiver.lock().await;
-            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                return;
-            }
-        }
+        let Some(mut jobs) = next_batch(&receiver, MAX_BATCH).await else {
+            return;
+        };
         metrics.batch_sizes.observe(jobs.len() as f64);
         // Screened first while junk is about, and always a lone rotation (a read then
         // costs little); otherwise junk shares this batch's transaction and is screened

@@ -159,6 +159,14 @@ impl<S> GroupCommit<S> {
     }
 }
 
+/// Everything queued, up to `max`, once there is something: what a lane takes at a
+/// time. `None` once the queue is closed and empty.
+async fn next_batch<T>(receiver: &Mutex<mpsc::Receiver<T>>, max: usize) -> Option<Vec<T>> {
+    let mut batch = Vec::with_capacity(max);
+    let mut receiver = receiver.lock().await;
+    (receiver.recv_many(&mut batch, max).await > 0).then_some(batch)
+}
+
 /// The queue is full, or the runtime is going away: the client may try again.
 fn overloaded() -> StoreError {
     StoreError::Unavailable(sqlx::Error::PoolTimedOut)

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::next_batch;
+
 use crate::domain::UnixTime;
 use crate::storage::{AuthoritySessionRow, AuthorizationBatches, AuthorizationStore, StoreError};
 
@@ -28,13 +30,9 @@ pub async fn session_reads<S: AuthorizationBatches + AuthorizationStore>(
     receiver: Arc<Mutex<mpsc::Receiver<SessionRead>>>,
 ) {
     loop {
-        let mut reads = Vec::with_capacity(MAX_BATCH);
-        {
-            let mut receiver = receiver.lock().await;
-            if receiver.recv_many(&mut reads, MAX_BATCH).await == 0 {
-                return;
-            }
-        }
+        let Some(mut reads) = next_batch(&receiver, MAX_BATCH).await else {
+            return;
+        };
         if let [read] = reads.as_slice() {
             let found = store
                 .live_authority_session(&read.secret_hash, read.now)
