@@ -14,9 +14,10 @@ use sqlx::{AnyConnection, Row};
 use super::authorization::session_from_row;
 use super::code_sql::{
     insert_codes_sql, insert_families_sql, insert_first_tokens_sql, live_sessions_sql,
-    spend_codes_sql, NO_FAMILY, UNSPENT_CODE,
+    spend_codes_sql, CODE_WIDTH, FAMILY_WIDTH, FIRST_TOKEN_WIDTH, NO_FAMILY, SPEND_WIDTH,
+    UNSPENT_CODE,
 };
-use super::padded::{insert_padded, AnyQuery};
+use super::padded::{insert_padded, rows_per_statement, AnyQuery};
 use super::{words, SqlStore};
 use crate::domain::UnixTime;
 use crate::storage::{
@@ -40,7 +41,15 @@ pub(super) async fn insert_codes(
             .bind(c.auth_time)
             .bind(c.expires_at)
     };
-    insert_padded(conn, codes, insert_codes_sql, bind, "authorization codes").await
+    insert_padded(
+        conn,
+        codes,
+        CODE_WIDTH,
+        insert_codes_sql,
+        bind,
+        "authorization codes",
+    )
+    .await
 }
 
 fn code_from_row(hash: &[u8], row: &AnyRow) -> Result<CodeRow, StoreError> {
@@ -58,31 +67,33 @@ fn code_from_row(hash: &[u8], row: &AnyRow) -> Result<CodeRow, StoreError> {
     })
 }
 
-/// Spends every code of `batch` that can be spent, with one statement (the list
-/// padded to a power of two): the rows it spent, by hash. The codes must be distinct.
+/// Spends every code of `batch` that can be spent, with one statement per
+/// `rows_per_statement` codes (each padded to a power of two): the rows it spent, by
+/// hash. The codes must be distinct.
 async fn spend(
     conn: &mut AnyConnection,
     batch: &[&CodeRedemption],
 ) -> Result<HashMap<Vec<u8>, AnyRow>, StoreError> {
-    let Some(last) = batch.last() else {
-        return Ok(HashMap::new());
-    };
-    let n = batch.len().next_power_of_two();
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(spend_codes_sql(n)));
-    for i in 0..n {
-        let r = batch.get(i).unwrap_or(last);
-        query = query
-            .bind(r.hash.clone())
-            .bind(r.now.secs())
-            .bind(r.family.id.clone())
-            .bind(r.client_id.clone());
+    let mut spent = HashMap::new();
+    for chunk in batch.chunks(rows_per_statement(SPEND_WIDTH)) {
+        let Some(last) = chunk.last() else {
+            continue;
+        };
+        let n = chunk.len().next_power_of_two();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(spend_codes_sql(n)));
+        for i in 0..n {
+            let r = chunk.get(i).unwrap_or(last);
+            query = query
+                .bind(r.hash.clone())
+                .bind(r.now.secs())
+                .bind(r.family.id.clone())
+                .bind(r.client_id.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            spent.insert(row.try_get("hash")?, row);
+        }
     }
-    query
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|row| Ok((row.try_get("hash")?, row)))
-        .collect()
+    Ok(spent)
 }
 
 /// What presenting `r` got, given the row the spend returned for it (`None`: not
@@ -153,10 +164,19 @@ async fn start_families(
             .bind(f.first_token_status.list_id.clone())
             .bind(f.first_token_status.idx)
     };
-    insert_padded(conn, started, insert_families_sql, family, "families").await?;
     insert_padded(
         conn,
         started,
+        FAMILY_WIDTH,
+        insert_families_sql,
+        family,
+        "families",
+    )
+    .await?;
+    insert_padded(
+        conn,
+        started,
+        FIRST_TOKEN_WIDTH,
         insert_first_tokens_sql,
         first_token,
         "first refresh tokens",

@@ -115,6 +115,9 @@ pub(super) struct Child {
     pub status: Option<StatusSlot>,
 }
 
+/// Parameters per child row (`rotation_sql::insert_children_sql`).
+const CHILD_WIDTH: usize = 7;
+
 pub(super) async fn insert_children(tx: &mut Tx, children: &[Child]) -> Result<(), StoreError> {
     let bind = |q: AnyQuery, c: &Child| {
         q.bind(c.hash.clone())
@@ -125,7 +128,15 @@ pub(super) async fn insert_children(tx: &mut Tx, children: &[Child]) -> Result<(
             .bind(c.status.as_ref().map(|s| s.list_id.clone()))
             .bind(c.status.as_ref().map(|s| s.idx))
     };
-    insert_padded(tx, children, insert_children_sql, bind, "refresh tokens").await
+    insert_padded(
+        tx,
+        children,
+        CHILD_WIDTH,
+        insert_children_sql,
+        bind,
+        "refresh tokens",
+    )
+    .await
 }
 
 /// Puts back tokens whose rotation the rules refused: they stay as they were.
