@@ -4,10 +4,11 @@
 //! transaction of its own at both ends of a flow (bench/codeflow).
 //!
 //! A redemption's rules still run inside the transaction that spends its code, and
-//! exactly one presentation of a code wins: the batch runs each redemption's own
-//! statements in turn, so a code presented twice in one batch is spent by the first
-//! and found spent by the second. When a batch fails, nothing of it was written and
-//! each job runs again alone, so each gets its own answer.
+//! exactly one presentation of a code wins: the store spends the batch's distinct
+//! codes with one statement, and a code presented twice in one batch is spent by the
+//! first presentation and found spent by the second (`sql::codes`). When a batch
+//! fails, nothing of it was written and each job runs again alone, so each gets its
+//! own answer.
 
 use std::sync::Arc;
 
@@ -78,7 +79,7 @@ async fn write_batch<S: AuthorizationBatches + AuthorizationStore>(store: &S, jo
         }
     }
     // One order for every replica's batches, so that two batches spending the same
-    // codes on PostgreSQL wait for each other instead of deadlocking.
+    // codes on PostgreSQL take their locks in the same order.
     redemptions.sort_by(|a, b| a.0.hash.cmp(&b.0.hash));
     let (redemptions, redeemed): (Vec<_>, Vec<_>) = redemptions.into_iter().unzip();
     match store.code_batch(&codes, &redemptions).await {
