@@ -5,22 +5,12 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::code_sql::live_sessions_sql;
-use super::{codes, SqlStore};
+use super::{codes, session_from_row, SqlStore};
 use crate::domain::{ClientId, FamilyId, UnixTime, UserId};
 use crate::storage::{
     AuthoritySessionRow, AuthorizationStore, CodeRedemption, CodeRow, ConsentRow, RedeemOutcome,
     StoreError,
 };
-
-pub(super) fn session_from_row(row: &AnyRow) -> Result<AuthoritySessionRow, StoreError> {
-    Ok(AuthoritySessionRow {
-        id: row.try_get("id")?,
-        secret_hash: row.try_get("secret_hash")?,
-        user_id: row.try_get("user_id")?,
-        auth_time: row.try_get("auth_time")?,
-        expires_at: row.try_get("expires_at")?,
-    })
-}
 
 fn consent_from_row(row: &AnyRow) -> Result<ConsentRow, StoreError> {
     Ok(ConsentRow {

@@ -11,14 +11,13 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::authorization::session_from_row;
 use super::code_sql::{
     insert_codes_sql, insert_families_sql, insert_first_tokens_sql, live_sessions_sql,
     spend_codes_sql, CODE_WIDTH, FAMILY_WIDTH, FIRST_TOKEN_WIDTH, NO_FAMILY, SPEND_WIDTH,
     UNSPENT_CODE,
 };
 use super::padded::{insert_padded, rows_per_statement, AnyQuery};
-use super::{words, SqlStore};
+use super::{session_from_row, words, SqlStore};
 use crate::domain::UnixTime;
 use crate::storage::{
     AuthoritySessionRow, AuthorizationBatches, CodeRedemption, CodeRow, RedeemOutcome, StoreError,

@@ -26,7 +26,7 @@ mod users;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{FamilyRow, StoreError};
+use super::{AuthoritySessionRow, FamilyRow, StoreError};
 
 pub struct SqlStore {
     /// Reads.
@@ -62,6 +62,16 @@ fn family_from_row(row: &AnyRow) -> Result<FamilyRow, StoreError> {
         scope: row.try_get("scope")?,
         expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+fn session_from_row(row: &AnyRow) -> Result<AuthoritySessionRow, StoreError> {
+    Ok(AuthoritySessionRow {
+        id: row.try_get("id")?,
+        secret_hash: row.try_get("secret_hash")?,
+        user_id: row.try_get("user_id")?,
+        auth_time: row.try_get("auth_time")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
